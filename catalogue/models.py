@@ -1,0 +1,259 @@
+"""Typed SQLAlchemy 2.0 models of the catalogue.
+
+The models live on a plain :class:`DeclarativeBase` so that the domain can be used with a
+bare SQLAlchemy session (CLI, benchmarks) as well as through Flask-SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no time zone, PostgreSQL would."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Level(enum.IntEnum):
+    """Online service levels of Decree 43/2011/NĐ-CP."""
+
+    INFORMATION = 1
+    FORMS = 2
+    ONLINE_SUBMISSION = 3
+    ONLINE_PAYMENT = 4
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Tier(enum.StrEnum):
+    PROVINCE = "province"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+
+class Audience(enum.StrEnum):
+    CITIZEN = "citizen"
+    BUSINESS = "business"
+    BOTH = "both"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    EDITOR = "editor"
+
+
+class Agency(Base):
+    """An agency (cơ quan); departments and districts hang under a parent."""
+
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+
+    parent: Mapped[Agency | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Agency]] = relationship(back_populates="parent", order_by="Agency.name")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "parent": self.parent.code if self.parent else None,
+        }
+
+
+class Field(Base):
+    """A field or sector (lĩnh vực)."""
+
+    __tablename__ = "field"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name}
+
+
+class Service(Base):
+    """One online public service with its full procedure.
+
+    ``version`` is SQLAlchemy's version counter: an UPDATE made from an outdated row
+    fails instead of overwriting, and forms carry it so an editor's stale copy is refused.
+    """
+
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    level: Mapped[int] = mapped_column(Integer)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    field_id: Mapped[int] = mapped_column(ForeignKey("field.id"), index=True)
+    tier: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    method: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    processing_days: Mapped[int | None] = mapped_column(Integer)
+    fees: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[list[str]] = mapped_column(JSON, default=list)
+    requirements: Mapped[str] = mapped_column(Text, default="")
+    forms: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    online_url: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT, index=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
+    field: Mapped[Field] = relationship(lazy="joined", innerjoin=True)
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="service", order_by="Revision.number", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_service_status_level", "status", "level"),)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+
+class User(Base):
+    """An account: an admin, or an editor bound to one agency."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    agency: Mapped[Agency | None] = relationship()
+
+    # The protocol Flask-Login expects of a user, without importing Flask here.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Revision(Base):
+    """One change of a service: who, when, what changed, and the state after it.
+
+    ``effective_at`` is when the change took effect in the catalogue; it differs from
+    ``recorded_at`` only for history brought in by import (a service published in 2010
+    and imported today). The state columns (status, level, agency, field, tier,
+    audience) make "what did the catalogue hold on date D" one query over revisions.
+    """
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(254))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    field_id: Mapped[int] = mapped_column(ForeignKey("field.id"))
+    tier: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(16))
+
+    service: Mapped[Service] = relationship(back_populates="revisions")
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("service_id", "number"),
+        Index("ix_revision_service_effective", "service_id", "effective_at"),
+    )
+
+
+class ChangeLog(Base):
+    """One row per committed change of a service, written in the same transaction.
+
+    Each process replays the rows after the last one it applied to bring its search
+    index up to date, so the database stays the single source of truth.
+    """
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(Integer, index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

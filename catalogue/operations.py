@@ -1,0 +1,273 @@
+"""Domain operations on services: small verb_noun functions that change the model.
+
+They flush, record a revision and a change-log row, and never commit: the caller (one
+place per request or per CLI command) owns the transaction, so a failure anywhere leaves
+nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
+from .validation import LABELS, VIETNAM_TZ
+
+# Keys of the record an editor changes; status and timestamps move through the workflow.
+CONTENT_KEYS = (
+    "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps",
+    "method", "documents", "processing_days", "fees", "result", "legal_basis",
+    "requirements", "forms", "online_url",
+)
+
+# Which status may follow which, and the name the history gives the move.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (Status.DRAFT, Status.PUBLISHED): "publish",
+    (Status.PUBLISHED, Status.ARCHIVED): "archive",
+    (Status.DRAFT, Status.ARCHIVED): "archive",
+    (Status.ARCHIVED, Status.PUBLISHED): "restore",
+    (Status.ARCHIVED, Status.DRAFT): "restore",
+    (Status.PUBLISHED, Status.DRAFT): "unpublish",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a signed-in user, or a command such as ``import``."""
+
+    label: str
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(label=user.email, user_id=user.id)
+
+
+class ConflictError(Exception):
+    """The edit was made from an outdated copy; ``newer`` lists what changed meanwhile."""
+
+    def __init__(self, service: Service, newer: list[Revision]):
+        super().__init__(f"service {service.code} changed since the copy was made")
+        self.service = service
+        self.newer = newer
+
+
+class TransitionError(Exception):
+    def __init__(self, current: str, target: str):
+        super().__init__(f"cannot move from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+@dataclass
+class Lookups:
+    """Agencies and fields by code, loaded once for a batch of records."""
+
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    fields: dict[str, Field] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> Lookups:
+        return cls(
+            agencies={a.code: a for a in session.scalars(select(Agency))},
+            fields={f.code: f for f in session.scalars(select(Field))},
+        )
+
+
+def iso(stamp: datetime | None) -> str | None:
+    """Timestamps leave the portal in Vietnam time, ISO 8601 with offset."""
+    return stamp.astimezone(VIETNAM_TZ).isoformat(timespec="seconds") if stamp else None
+
+
+def content_of(service: Service) -> dict[str, Any]:
+    """The editable part of the record, as the contract spells it."""
+    return {
+        "code": service.code,
+        "name": service.name,
+        "level": service.level,
+        "agency": service.agency.code,
+        "field": service.field.code,
+        "tier": service.tier,
+        "audience": service.audience,
+        "summary": service.summary,
+        "steps": list(service.steps or []),
+        "method": service.method,
+        "documents": [dict(d) for d in service.documents or []],
+        "processing_days": service.processing_days,
+        "fees": service.fees,
+        "result": service.result,
+        "legal_basis": list(service.legal_basis or []),
+        "requirements": service.requirements,
+        "forms": [dict(f) for f in service.forms or []],
+        "online_url": service.online_url,
+    }
+
+
+def record_of(service: Service) -> dict[str, Any]:
+    """The whole record of the contract, as export and the API give it."""
+    record = content_of(service)
+    record["status"] = service.status
+    record["published_at"] = iso(service.published_at)
+    record["updated_at"] = iso(service.updated_at)
+    return record
+
+
+def diff_content(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
+    return {k: [old.get(k), new.get(k)] for k in CONTENT_KEYS if old.get(k) != new.get(k)}
+
+
+def _apply_content(service: Service, clean: Mapping[str, Any], lookups: Lookups) -> None:
+    for key in CONTENT_KEYS:
+        if key == "agency":
+            service.agency = lookups.agencies[clean["agency"]]
+        elif key == "field":
+            service.field = lookups.fields[clean["field"]]
+        else:
+            setattr(service, key, clean[key])
+
+
+def _record_revision(
+    session: Session,
+    service: Service,
+    action: str,
+    actor: Actor,
+    changes: Mapping[str, Any],
+    *,
+    effective_at: datetime | None = None,
+) -> Revision:
+    session.flush()  # the service has its id and its new version number
+    number = (
+        session.scalar(
+            select(func.max(Revision.number)).where(Revision.service_id == service.id)
+        )
+        or 0
+    ) + 1
+    revision = Revision(
+        service_id=service.id,
+        number=number,
+        version=service.version,
+        action=action,
+        user_id=actor.user_id,
+        actor=actor.label,
+        recorded_at=now_utc(),
+        effective_at=effective_at or now_utc(),
+        changes=dict(changes),
+        snapshot=record_of(service),
+        status=service.status,
+        level=service.level,
+        agency_id=service.agency_id,
+        field_id=service.field_id,
+        tier=service.tier,
+        audience=service.audience,
+    )
+    session.add(revision)
+    session.add(ChangeLog(service_id=service.id, code=service.code))
+    session.flush()
+    return revision
+
+
+def create_service(
+    session: Session, clean: Mapping[str, Any], actor: Actor, lookups: Lookups | None = None
+) -> Service:
+    """A new service starts as a draft; publishing is its own step."""
+    lookups = lookups or Lookups.load(session)
+    service = Service(status=Status.DRAFT.value)
+    _apply_content(service, clean, lookups)
+    service.created_at = service.updated_at = now_utc()
+    session.add(service)
+    session.flush()
+    changes = {k: [None, v] for k, v in content_of(service).items() if v not in (None, "", [])}
+    _record_revision(session, service, "create", actor, changes)
+    return service
+
+
+def check_version(session: Session, service: Service, expected_version: int | None) -> None:
+    """Refuse a change made from an outdated copy, naming what changed since."""
+    if expected_version is not None and expected_version != service.version:
+        newer = list(
+            session.scalars(
+                select(Revision)
+                .where(Revision.service_id == service.id, Revision.version > expected_version)
+                .order_by(Revision.number)
+            )
+        )
+        raise ConflictError(service, newer)
+
+
+def update_service(
+    session: Session,
+    service: Service,
+    clean: Mapping[str, Any],
+    actor: Actor,
+    *,
+    expected_version: int | None,
+    lookups: Lookups | None = None,
+    action: str = "update",
+) -> Revision | None:
+    """Apply new content; returns the revision, or None when nothing changed."""
+    check_version(session, service, expected_version)
+    lookups = lookups or Lookups.load(session)
+    changes = diff_content(content_of(service), clean)
+    if not changes:
+        return None
+    _apply_content(service, clean, lookups)
+    service.updated_at = now_utc()
+    return _record_revision(session, service, action, actor, changes)
+
+
+def change_status(
+    session: Session,
+    service: Service,
+    target: str,
+    actor: Actor,
+    *,
+    expected_version: int | None = None,
+    effective_at: datetime | None = None,
+) -> Revision:
+    """Move a service through the workflow: publish, archive, restore, unpublish."""
+    check_version(session, service, expected_version)
+    action = TRANSITIONS.get((Status(service.status), Status(target)))
+    if action is None:
+        raise TransitionError(service.status, target)
+    from_status = service.status
+    when = effective_at or now_utc()
+    service.status = target
+    if target == Status.PUBLISHED and service.published_at is None:
+        service.published_at = when
+    service.updated_at = when
+    return _record_revision(
+        session, service, action, actor, {"status": [from_status, target]}, effective_at=when
+    )
+
+
+def restore_revision(
+    session: Session,
+    service: Service,
+    revision: Revision,
+    actor: Actor,
+    *,
+    expected_version: int | None,
+    lookups: Lookups | None = None,
+) -> Revision | None:
+    """Bring back the content of an older revision as a new revision (history is kept)."""
+    lookups = lookups or Lookups.load(session)
+    content = {k: revision.snapshot.get(k) for k in CONTENT_KEYS}
+    if content["agency"] not in lookups.agencies or content["field"] not in lookups.fields:
+        raise ValueError("the agency or field of that revision no longer exists")
+    return update_service(
+        session, service, content, actor, expected_version=expected_version,
+        lookups=lookups, action="revert",
+    )
+
+
+def find_service(session: Session, code: str) -> Service | None:
+    return session.scalar(select(Service).where(Service.code == code))
+
+
+def field_label(key: str) -> str:
+    return LABELS.get(key, key)

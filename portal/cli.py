@@ -1,0 +1,132 @@
+"""Command line of the portal: ``flask --app portal ...`` or the ``portal`` script.
+
+Each command owns its transaction: it commits once at the end, or rolls back and exits
+with status 1 and a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from catalogue.accounts import AccountError, create_user
+from catalogue.models import Role, Service
+from catalogue.operations import Actor
+from catalogue.transfer import ImportFileError, export_catalogue, import_catalogue, read_catalogue
+
+from .extensions import db
+
+DEMO_FILE = "daklak.json.gz"
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the schema to the newest migration (safe to run again)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+def _import_file(path: Path, actor: Actor) -> None:
+    try:
+        catalogue = read_catalogue(path, current_app.config["IMPORT_MAX_BYTES"])
+        report = import_catalogue(db.session, catalogue, actor)
+    except ImportFileError as exc:
+        db.session.rollback()
+        click.echo(f"Không nhập tệp {path}: {len(exc.problems)} lỗi, không có gì được ghi.",
+                   err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(
+        f"Đã nhập {path.name}: {report.created} dịch vụ mới, {report.updated} cập nhật, "
+        f"{report.unchanged} không đổi; {report.agencies} cơ quan, {report.fields} lĩnh vực."
+    )
+
+
+@click.command("load-demo")
+@with_appcontext
+def load_demo_command() -> None:
+    """Load the demo catalogue of Đắk Lắk (July 2011); does nothing if services exist."""
+    count = db.session.scalar(select(func.count()).select_from(Service))
+    if count:
+        click.echo(f"Đã có {count} dịch vụ trong cơ sở dữ liệu: không nạp dữ liệu mẫu.")
+        return
+    demo = resources.files("catalogue") / "demo" / DEMO_FILE
+    with resources.as_file(demo) as path:
+        _import_file(Path(path), Actor("load-demo"))
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(path: Path) -> None:
+    """Import a catalogue file (.json or .csv): all rows or none."""
+    _import_file(path, Actor(f"import {path.name}"))
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(path: Path) -> None:
+    """Write the whole catalogue (.json or .csv)."""
+    try:
+        count = export_catalogue(db.session, path)
+    except ImportFileError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"Không ghi được {path}: {exc.strerror}.")
+    click.echo(f"Đã xuất {count} dịch vụ vào {path}.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--agency", "agency_code", help="Mã cơ quan (bắt buộc với editor).")
+@click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
+@with_appcontext
+def create_user_command(email: str, role: str, agency_code: str | None,
+                        password_stdin: bool) -> None:
+    """Create an account; the password is read from the prompt or standard input."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, email, password, role, agency_code)
+    except AccountError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản {user.email} ({user.role}).")
+
+
+COMMANDS = [
+    init_db_command, load_demo_command, import_command, export_command, create_user_command,
+]
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """The ``portal`` console script: the same commands as ``flask --app portal``."""
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, help="Cổng dịch vụ công trực tuyến tỉnh Đắk Lắk")()

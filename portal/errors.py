@@ -1,0 +1,61 @@
+"""Friendly error pages in Vietnamese, JSON errors under /api/: never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Yêu cầu không hợp lệ", "Địa chỉ hoặc dữ liệu gửi lên không đúng. Vui lòng kiểm tra lại."),
+    401: ("Cần đăng nhập", "Vui lòng đăng nhập để tiếp tục."),
+    403: ("Không có quyền truy cập", "Tài khoản của bạn không được phép xem hoặc sửa nội dung này."),
+    404: ("Không tìm thấy trang", "Trang hoặc dịch vụ bạn tìm không tồn tại hoặc đã được gỡ bỏ."),
+    405: ("Thao tác không được phép", "Trang này không nhận kiểu yêu cầu đó."),
+    409: ("Dữ liệu đã thay đổi", "Nội dung đã được người khác sửa trong lúc bạn làm việc."),
+    413: ("Tệp quá lớn", "Dữ liệu gửi lên vượt quá giới hạn cho phép."),
+    429: ("Quá nhiều yêu cầu", "Vui lòng chờ một lát rồi thử lại."),
+    500: ("Đã có lỗi xảy ra", "Hệ thống gặp sự cố. Vui lòng thử lại sau ít phút."),
+    503: ("Dịch vụ tạm gián đoạn", "Hệ thống đang bảo trì hoặc quá tải. Vui lòng thử lại sau."),
+}
+
+API_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests",
+    500: "internal_error", 503: "unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error(status: int, message: str, code: str | None = None):
+    body = {"error": {"code": code or API_CODES.get(status, "error"), "message": message}}
+    return jsonify(body), status
+
+
+def error_page(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[500])
+    if wants_json():
+        return api_error(status, detail or message)
+    return render_template("error.html", status=status, title=title,
+                           message=detail or message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_page(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                               "Vui lòng tải lại trang và thử lại.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error_page(exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("Unhandled error on %s", request.path)
+        return error_page(InternalServerError.code)

@@ -1,0 +1,59 @@
+"""Vietnamese presentation of numbers and dates: 3.382, 92,3 %, 07/07/2011."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from catalogue.validation import (
+    AUDIENCE_LABELS,
+    LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    TIER_LABELS,
+    VIETNAM_TZ,
+)
+
+
+def number_vi(value: int | float | None, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def percent_vi(value: float | None, decimals: int = 1) -> str:
+    """92.3 -> "92,3 %" (a space before the sign, as Vietnamese typography has it)."""
+    if value is None:
+        return "–"
+    return f"{number_vi(value, decimals)} %"
+
+
+def date_vi(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(VIETNAM_TZ) if value.tzinfo else value
+    return value.strftime("%d/%m/%Y")
+
+
+def datetime_vi(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo:
+        value = value.astimezone(VIETNAM_TZ)
+    return value.strftime("%H:%M %d/%m/%Y")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        number_vi=number_vi, percent_vi=percent_vi, date_vi=date_vi, datetime_vi=datetime_vi
+    )
+    app.jinja_env.globals.update(
+        LEVEL_LABELS=LEVEL_LABELS,
+        TIER_LABELS=TIER_LABELS,
+        AUDIENCE_LABELS=AUDIENCE_LABELS,
+        STATUS_LABELS=STATUS_LABELS,
+        FIELD_LABELS=LABELS,
+    )

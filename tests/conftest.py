@@ -1,0 +1,183 @@
+"""Fixtures: a real database (SQLite file, or a fresh PostgreSQL schema per run) migrated
+once per session and emptied after each test; a real Whoosh directory per test.
+
+Set ``TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test`` to run the
+suite on PostgreSQL; each run creates its own schema and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from catalogue.models import Agency, Base, Field, Service
+from catalogue.operations import Actor, create_service
+from catalogue.validation import validate_service
+from portal import create_app
+from portal.extensions import db
+
+SECRET = "test-secret-" + uuid.uuid4().hex
+
+
+def _postgres_schema_url(url: str) -> tuple[str, str]:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options={quote(f'-csearch_path={schema}')}", schema
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if base and make_url(base).get_backend_name() == "postgresql":
+        url, schema = _postgres_schema_url(base)
+        yield url
+        engine = create_engine(base)
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Build the schema through the migrations, as ``init-db`` does."""
+    from flask_migrate import upgrade
+
+    app = create_app(_config(database_url, tmp_path_factory.mktemp("setup")))
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        db.engine.dispose()
+    return database_url
+
+
+def _config(database_url: str, tmp: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEARCH_INDEX_DIR": str(tmp / "search-index"),
+        "UPLOAD_DIR": str(tmp / "uploads"),
+    }
+
+
+def empty_database() -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def app_config(migrated: str, tmp_path: Any) -> dict[str, Any]:
+    """The config the ``app`` fixture uses; tests may change it before asking for ``app``."""
+    os.environ["PORTAL_INSTANCE"] = str(tmp_path / "instance")
+    return _config(migrated, tmp_path)
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def catalogue_refs(app: Flask) -> dict[str, Any]:
+    """A small agency tree and a few fields, named as in Đắk Lắk."""
+    province = Agency(code="ubnd-tinh", name="Ủy ban nhân dân tỉnh Đắk Lắk")
+    justice = Agency(code="so-tu-phap", name="Sở Tư pháp", parent=province)
+    planning = Agency(code="so-ke-hoach-va-dau-tu", name="Sở Kế hoạch và Đầu tư", parent=province)
+    districts = Agency(code="cap-huyen", name="Các huyện, thị xã, thành phố")
+    bmt = Agency(code="ubnd-tp-buon-ma-thuot", name="UBND thành phố Buôn Ma Thuột",
+                 parent=districts)
+    fields = [
+        Field(code="ho-tich", name="Hộ tịch"),
+        Field(code="thanh-lap-doanh-nghiep", name="Thành lập và hoạt động doanh nghiệp"),
+        Field(code="dat-dai", name="Đất đai"),
+    ]
+    db.session.add_all([province, justice, planning, districts, bmt, *fields])
+    db.session.commit()
+    return {"agencies": [province, justice, planning, districts, bmt], "fields": fields}
+
+
+def service_data(**overrides: Any) -> dict[str, Any]:
+    """A valid level 3 record (Đăng ký khai sinh), to be varied by each test."""
+    data: dict[str, Any] = {
+        "code": "1.001193",
+        "name": "Đăng ký khai sinh",
+        "level": 3,
+        "agency": "so-tu-phap",
+        "field": "ho-tich",
+        "tier": "commune",
+        "audience": "citizen",
+        "summary": "Đăng ký khai sinh cho trẻ em sinh ra tại Việt Nam.",
+        "steps": [
+            "Người có yêu cầu nộp hồ sơ tại Bộ phận tiếp nhận và trả kết quả.",
+            "Công chức tư pháp - hộ tịch kiểm tra hồ sơ.",
+            "Trả Giấy khai sinh cho người có yêu cầu.",
+        ],
+        "method": "Nộp trực tiếp hoặc trực tuyến.",
+        "documents": [
+            {"name": "Tờ khai đăng ký khai sinh", "copies": 1},
+            {"name": "Giấy chứng sinh", "copies": 1},
+        ],
+        "processing_days": 1,
+        "fees": "Miễn lệ phí",
+        "result": "Giấy khai sinh",
+        "legal_basis": ["Luật Hộ tịch 60/2014/QH13", "Nghị định 123/2015/NĐ-CP"],
+        "requirements": "",
+        "forms": [{"title": "Tờ khai đăng ký khai sinh", "url": "https://example.gov.vn/to-khai.doc"}],
+        "online_url": "https://dichvucong.daklak.gov.vn/nop-truc-tuyen/1.001193",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def make_service(catalogue_refs: dict[str, Any]) -> Callable[..., Service]:
+    """Create (and optionally publish) a service through the domain, committed."""
+    from catalogue.operations import change_status
+
+    def make(status: str = "draft", **overrides: Any) -> Service:
+        codes = {a.code for a in catalogue_refs["agencies"]}
+        fields = {f.code for f in catalogue_refs["fields"]}
+        clean = validate_service(service_data(**overrides), agency_codes=codes, field_codes=fields)
+        service = create_service(db.session, clean, Actor("test"))
+        if status != "draft":
+            change_status(db.session, service, "published", Actor("test"))
+        if status == "archived":
+            change_status(db.session, service, "archived", Actor("test"))
+        db.session.commit()
+        return service
+
+    return make
