@@ -53,9 +53,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .public import bp as public_bp
+    from . import api, auth, manage, public, statistics
 
-    app.register_blueprint(public_bp)
+    for module in (public, api, statistics, auth, manage):
+        app.register_blueprint(module.bp)
+    # The API answers JSON to programs; it takes no form posts, so no CSRF token.
+    csrf.exempt(api.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,0 +1,7 @@
+"""Open data API, JSON, read-only: /api/v1/..."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import services, statistics, suggest  # noqa: E402,F401

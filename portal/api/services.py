@@ -1,0 +1,3 @@
+"""API: services."""
+
+from . import bp  # noqa: F401

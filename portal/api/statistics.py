@@ -1,0 +1,3 @@
+"""API: statistics."""
+
+from . import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""API: suggest."""
+
+from . import bp  # noqa: F401

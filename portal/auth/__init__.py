@@ -1,0 +1,5 @@
+"""Signing in and out, and the accounts' own pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

@@ -1,0 +1,5 @@
+"""Editing pages under /manage/ for agency editors and admins."""
+
+from flask import Blueprint
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
