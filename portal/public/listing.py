@@ -25,7 +25,7 @@ MAX_QUERY = 200
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
-_DIGITS = re.compile(r"\d{1,9}")
+_DIGITS = re.compile(r"[0-9]{1,9}")
 _CODE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 SORT_LABELS = {"relevance": "Phù hợp nhất", "name": "Tên (A–Z)", "newest": "Mới công bố"}
