@@ -35,6 +35,9 @@ from .listing import (
 
 HOME_FIELDS = 12
 HOME_SERVICES = 8
+# Below this many viewed services the ranking says little; the home page shows services
+# that can be submitted online instead, under their own heading.
+MIN_POPULAR = 3
 
 
 @bp.app_template_filter("paragraphs")
@@ -56,6 +59,8 @@ def home():
     overview = run_search(SearchQuery(per_page=1))
     _, fields = catalogue_names()
     popular = most_viewed_services(db.session, HOME_SERVICES)
+    if len(popular) < MIN_POPULAR:
+        popular = []
     return render_template(
         "public/home.html",
         online_total=online_total(db.session),
