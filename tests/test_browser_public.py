@@ -122,11 +122,38 @@ def test_keyboard_reaches_the_search_with_a_visible_focus(page, live_server, cat
     assert page.locator(".results").get_by_role("link", name="Đăng ký kết hôn").is_visible()
 
 
+# WCAG 2.1 contrast of every piece of visible text against the first opaque background
+# behind it: 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold).
+LOW_CONTRAST_JS = """() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(',').map(parseFloat);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = el => { for (; el; el = el.parentElement) {
+    const c = parse(getComputedStyle(el).backgroundColor); if (c && c.a > 0.9) return c; }
+    return {r: 255, g: 255, b: 255, a: 1}; };
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+    const s = getComputedStyle(el), box = el.getBoundingClientRect();
+    if (s.visibility === 'hidden' || box.width <= 1 || box.height <= 1) continue;
+    const a = lum(parse(s.color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(s.fontSize);
+    const large = size >= 24 || (parseInt(s.fontWeight) >= 700 && size >= 18.66);
+    if (ratio < (large ? 3 : 4.5))
+      bad.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+  }
+  return bad;
+}"""
+
 LAYOUT_PATHS = ["/", "/services", "/services?q=khai+sinh&level=3", "/services/2.001610", "/agencies",
                 "/agencies/so-tu-phap", "/services?level=9", "/khong-co"]
 
 
-def test_pages_fit_the_screen_without_sideways_scrolling(page, live_server, catalogue):
+def test_pages_fit_the_screen_with_readable_contrast(page, live_server, catalogue):
     for path in LAYOUT_PATHS:
         response = page.goto(live_server + path)
         assert response is not None and response.status < 500, path
@@ -134,5 +161,6 @@ def test_pages_fit_the_screen_without_sideways_scrolling(page, live_server, cata
         assert width <= page.viewport_size["width"], path
         font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert font >= 16, path
+        assert page.evaluate(LOW_CONTRAST_JS) == [], path
         if path in ("/services?level=9", "/khong-co"):
             screenshot(page, "error-400" if "level" in path else "error-404")

@@ -75,6 +75,7 @@ def test_service_page_counts_each_view(client, catalogue):
     client.get("/services/1.001193")
     client.get("/services/1.001193")
     client.get("/services/9.000001")  # a draft is not shown, so not counted
+    client.head("/services/1.001193")  # a link checker is not a reader
     assert db.session.get(ServiceView, service.id).views == 2
     assert db.session.get(ServiceView, catalogue["nhap"].id) is None
 

@@ -100,7 +100,8 @@ def service(code: str):
     page = render_template(
         "public/service.html", service=found, ancestors=ancestors_of(found.agency),
     )
-    _count_view(found.id)
+    if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
+        _count_view(found.id)
     return page
 
 
