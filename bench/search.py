@@ -274,7 +274,7 @@ def run_size(n: int, query_count: int, workdir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[720, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--worker", nargs=2, metavar=("URL", "INDEX_DIR"))

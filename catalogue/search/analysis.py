@@ -51,7 +51,19 @@ def nfc(text: str) -> str:
 
 
 def fold_text(text: str) -> str:
-    """Folded form of a whole text (lowercase, no marks, đ -> d), same length words."""
+    """Folded form of a whole text: lowercase ASCII, marks dropped, đ -> d.
+
+    NFKD then an ASCII encode that drops what remains (the combining marks) runs at C
+    speed, several times faster than a translation table over long procedure texts.
+    Letters outside the Latin script are dropped too: the catalogue is Vietnamese, and
+    queries are folded the same way, so both sides agree.
+    """
+    text = unicodedata.normalize("NFKD", text.lower().replace("đ", "d").replace("ð", "d"))
+    return text.encode("ascii", "ignore").decode("ascii")
+
+
+def fold_chars(text: str) -> str:
+    """Like :func:`fold_text` but character for character (same length), for highlighting."""
     return nfc(text).lower().translate(FOLD_TABLE)
 
 
@@ -65,7 +77,7 @@ def exact_words(text: str) -> list[str]:
 
 def has_marks(word: str) -> bool:
     """True when the word carries Vietnamese diacritics (or đ) the user typed on purpose."""
-    return word.translate(FOLD_TABLE) != word
+    return not word.isascii()
 
 
 def bigrams(words: list[str]) -> list[str]:
@@ -115,7 +127,7 @@ class VietnameseAnalyzer(Analyzer):
                             positions=positions, chars=False, mode=mode)
             return
         lower = value.lower()
-        source = lower if self.mode == "exact" else lower.translate(FOLD_TABLE)
+        source = lower if self.mode == "exact" else fold_chars(lower)
         for pos, match in enumerate(WORD.finditer(source)):
             token = Token(positions=positions, chars=chars, removestops=removestops,
                           mode=mode, **kwargs)
@@ -161,7 +173,7 @@ class FastExistence(Existence):
 def highlight_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` whose folded form is in ``words``."""
     source = nfc(text)
-    folded = source.lower().translate(FOLD_TABLE)
+    folded = fold_chars(source)
     if len(folded) != len(source):  # a character folded to several: fall back to no spans
         return []
     return [(m.start(), m.end()) for m in WORD.finditer(folded) if m.group() in words]

@@ -288,7 +288,7 @@ def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: b
 def did_you_mean(view: View, pq: ParsedQuery, total: int) -> str | None:
     """A spelling the catalogue knows for words it does not ("khai sihn" -> "khai sinh")."""
     corrected, changed = [], False
-    for typed, word in zip(pq.typed, [w for w in _folded_in_order(pq)], strict=False):
+    for typed, word in zip(pq.typed, pq.sequence, strict=True):
         if any(view.doc_frequency(f, word) for f in MATCH_FIELDS):
             corrected.append(typed)
             continue
@@ -312,12 +312,6 @@ def did_you_mean(view: View, pq: ParsedQuery, total: int) -> str | None:
     alternative = " ".join(corrected)
     found, _ = evaluate(view, parse_query(alternative))
     return alternative if len(found) > total else None
-
-
-def _folded_in_order(pq: ParsedQuery) -> list[str]:
-    from .analysis import fold_text
-
-    return [fold_text(w) for w in pq.typed]
 
 
 def _distance(a: str, b: str) -> int:

@@ -22,6 +22,7 @@ import shutil
 import time
 import uuid
 from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -30,15 +31,18 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.engine import Connection
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
+from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
 from ..models import Agency, ChangeLog, Field, Service, Status
+from .analysis import FastExistence, FastFrequency
 from .schema import build_schema, document_of
 
 STATE_FILE = "state.json"
@@ -58,6 +62,30 @@ class IndexUnavailable(Exception):
     """The index cannot be opened or built (e.g. the directory is not writable)."""
 
 
+class FastPostingsWriter(W3PostingsWriter):
+    """Whoosh's block writer with its per-posting Python loops done by numpy.
+
+    The bytes written are the same: delta-encoded ids and weights as tuples of Python
+    numbers, pickled per block.
+    """
+
+    def _mini_ids(self) -> tuple:
+        if self._byteids or len(self._ids) < 64:
+            return super()._mini_ids()
+        ids = np.asarray(self._ids, dtype=np.int64)
+        return tuple(np.diff(ids, prepend=0).tolist())
+
+    def _mini_weights(self) -> tuple | float | None:
+        if len(self._weights) < 64:
+            return super()._mini_weights()
+        weights = np.asarray(self._weights, dtype=np.float32)
+        if not len(weights) or (weights == 1.0).all():
+            return None
+        if (weights == weights[0]).all():
+            return float(weights[0])
+        return tuple(weights.tolist())
+
+
 class LeanCodec(W3Codec):
     """Whoosh's codec without per-posting field-length lookups while writing.
 
@@ -68,6 +96,10 @@ class LeanCodec(W3Codec):
 
     length_stats = False
 
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return FastPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                  compression=self._compression, inlinelimit=self._inlinelimit)
+
 
 def codec() -> W3Codec:
     return LeanCodec(blocklimit=BLOCK_LIMIT, compression=1, inlinelimit=INLINE_LIMIT)
@@ -77,30 +109,34 @@ class TermPool(PostingPool):
     """Collects a bulk build's postings grouped by term, already in document order.
 
     Whoosh's pool keeps one tuple per posting and sorts them all at commit; grouping by
-    term as they arrive leaves only the (much shorter) list of terms to sort.
+    term as documents arrive leaves only the (much shorter) list of terms to sort. For
+    presence-only fields a posting is one integer appended to its term's array.
     """
 
     def __init__(self, tempstore: Any, segment: Any, schema: Any):
         super().__init__(tempstore, segment)
         self.fieldnames = set(schema.names())
-        self.terms: dict[tuple[str, bytes], tuple[array, array, list[bytes]]] = {}
+        # field -> term -> doc numbers; and frequencies for the fields that keep them
+        self.docs: dict[str, defaultdict[str, array]] = {
+            name: defaultdict(_uint_array) for name in self.fieldnames}
+        self.freqs: dict[str, defaultdict[str, array]] = {
+            name: defaultdict(_uint_array) for name in self.fieldnames}
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        fieldname, btext, docnum, weight, vbytes = item
-        entry = self.terms.get((fieldname, btext))
-        if entry is None:
-            entry = self.terms[(fieldname, btext)] = (array("I"), array("f"), [])
-        entry[0].append(docnum)
-        entry[1].append(weight)
-        if vbytes:
-            entry[2].append(vbytes)
+        """Whoosh's interface, for the few fields without a fast path (``id``, ``name_key``)."""
+        fieldname, btext, docnum, _, _ = item
+        self.docs[fieldname][btext.decode("utf-8")].append(docnum)
+
+
+def _uint_array() -> array:
+    return array("I")
 
 
 class BulkWriter(SegmentWriter):
     """A Whoosh segment writer for full builds: postings go to disk a block at a time.
 
-    Same files, codec and format as any Whoosh segment; only the way the postings reach
-    the codec's block writer differs (whole blocks instead of one call per posting).
+    Same files, codec and format as any Whoosh segment; only the way postings reach the
+    codec's block writer differs (whole blocks instead of one call per posting).
     """
 
     def __init__(self, ix: Any):
@@ -112,21 +148,25 @@ class BulkWriter(SegmentWriter):
         self._check_state()
         perdoc = self.perdocwriter
         docnum = self.docnum
-        terms = self.pool.terms
+        pool = self.pool
         schema = self.schema
         perdoc.start_doc(docnum)
         for fieldname in sorted(fields):
             value = fields[fieldname]
             fieldobj = schema[fieldname]
-            if fieldobj.indexed:
+            fmt = fieldobj.format
+            if isinstance(fmt, FastExistence):
+                docs = pool.docs[fieldname]
+                for word in set(fieldobj.analyzer.terms(value)):
+                    docs[word].append(docnum)
+            elif isinstance(fmt, FastFrequency):
+                docs, freqs = pool.docs[fieldname], pool.freqs[fieldname]
+                for word, n in Counter(fieldobj.analyzer.terms(value)).items():
+                    docs[word].append(docnum)
+                    freqs[word].append(n)
+            elif fieldobj.indexed:
                 for btext, _, weight, vbytes in fieldobj.index(value):
-                    entry = terms.get((fieldname, btext))
-                    if entry is None:
-                        entry = terms[(fieldname, btext)] = (array("I"), array("f"), [])
-                    entry[0].append(docnum)
-                    entry[1].append(weight)
-                    if vbytes:
-                        entry[2].append(vbytes)
+                    pool.add((fieldname, btext, docnum, weight, vbytes))
             perdoc.add_field(fieldname, fieldobj, value if fieldobj.stored else None, 0)
             if fieldobj.column_type is not None:
                 perdoc.add_column_value(fieldname, fieldobj.column_type, fieldobj.to_column_value(value))
@@ -137,23 +177,31 @@ class BulkWriter(SegmentWriter):
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         fw = self.fieldwriter
-        terms = self.pool.terms
+        docs, freqs = self.pool.docs, self.pool.freqs
         current = None
-        for key in sorted(terms):
-            fieldname, btext = key
-            ids, weights, values = terms.pop(key)
+        # str order is UTF-8 byte order, as Whoosh needs
+        keys = sorted((name, word) for name, words in docs.items() for word in words)
+        for fieldname, word in keys:
+            ids = docs[fieldname].pop(word)
+            tf = freqs[fieldname].pop(word, None)
             if fieldname != current:
                 if current is not None:
                     fw.finish_field()
                 fw.start_field(fieldname, self.schema[fieldname])
                 current = fieldname
-            fw.start_term(btext)
+            fw.start_term(word.encode("utf-8"))
             pw = fw._postwriter
             for i in range(0, len(ids), BLOCK_LIMIT):
                 pw._ids = ids[i:i + BLOCK_LIMIT]
-                pw._weights = weights[i:i + BLOCK_LIMIT]
-                pw._values = values[i:i + BLOCK_LIMIT]
-                pw._maxweight = max(pw._weights)
+                if tf is None:
+                    pw._weights = array("f", [1.0]) * len(pw._ids)
+                    pw._values = []
+                    pw._maxweight = 1.0
+                else:
+                    block = tf[i:i + BLOCK_LIMIT]
+                    pw._weights = array("f", block)
+                    pw._values = [pack_uint(n) for n in block]
+                    pw._maxweight = float(max(block))
                 if i + BLOCK_LIMIT < len(ids):
                     pw._write_block()
             fw.finish_term()

@@ -17,8 +17,9 @@ MAX_WORDS = 12
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    typed: list[str]      # the words as typed (NFC), for "did you mean"
-    folded: list[str]     # what must match
+    typed: list[str]      # the words as typed (NFC), for "did you mean"; one per folded word
+    folded: list[str]     # what must match (each distinct folded word once)
+    sequence: list[str]   # the folded words in order, aligned with ``typed``
     exact: list[str]      # words typed with diacritics, lowercase: rank their exact form first
     pairs: list[str]      # adjacent folded words: rank the phrase above scattered words
     truncated: bool
@@ -30,14 +31,21 @@ class ParsedQuery:
 
 def parse_query(q: str | None) -> ParsedQuery:
     text = clean_query(q or "", MAX_CHARS)
-    typed = WORD.findall(text)
+    typed, folded = [], []
+    for word in WORD.findall(text):
+        parts = WORD.findall(fold_text(word))  # letters outside Latin fold to nothing
+        if len(parts) == 1:
+            typed.append(word)
+            folded.append(parts[0])
+        else:
+            typed.extend(parts)
+            folded.extend(parts)
     truncated = len(typed) > MAX_WORDS or len(q or "") > MAX_CHARS
-    typed = typed[:MAX_WORDS]
-    folded = [fold_text(w) for w in typed]
+    typed, folded = typed[:MAX_WORDS], folded[:MAX_WORDS]
     exact = [nfc(w).lower() for w in typed if has_marks(w.lower())]
     unique: list[str] = []
     for w in folded:
         if w not in unique:
             unique.append(w)
-    return ParsedQuery(typed=typed, folded=unique, exact=sorted(set(exact)), pairs=bigrams(folded),
-                       truncated=truncated)
+    return ParsedQuery(typed=typed, folded=unique, sequence=folded, exact=sorted(set(exact)),
+                       pairs=bigrams(folded), truncated=truncated)
