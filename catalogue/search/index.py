@@ -277,7 +277,23 @@ def change_log_mark(conn: Connection) -> SyncState:
 
 # ------------------------------------------------------------------------- building
 
-def _write_part(url: str, directory: str, part: tuple[int, int] | None) -> int:
+def peak_memory_mb() -> float:
+    """This process's peak resident memory since it started (VmHWM)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+# The peak memory of the processes of the last build made by this process (for bench/).
+last_build_peak_mb = 0.0
+
+
+def _write_part(url: str, directory: str, part: tuple[int, int] | None) -> tuple[int, float]:
     """Index one share of the published services into a fresh Whoosh index."""
     engine = create_engine(url)
     try:
@@ -293,7 +309,7 @@ def _write_part(url: str, directory: str, part: tuple[int, int] | None) -> int:
                     writer = BulkWriter(ix)
         writer.commit(merge=False)
         ix.close()
-        return count
+        return count, peak_memory_mb()
     finally:
         engine.dispose()
 
@@ -310,16 +326,17 @@ def build_generation(engine: Engine, target: Path, procs: int | None = None) -> 
         published = conn.scalar(
             select(func.count()).select_from(Service).where(Service.status == Status.PUBLISHED.value)
         ) or 0
+    global last_build_peak_mb
     procs = procs or os.cpu_count() or 1
     if procs <= 1 or published < PARALLEL_FROM:
-        count = _write_part(url_of(engine), str(target), None)
+        count, last_build_peak_mb = _write_part(url_of(engine), str(target), None)
     else:
-        count = _build_parallel(engine, target, procs)
+        count, last_build_peak_mb = _build_parallel(engine, target, procs)
     write_state(target, state)
     return count
 
 
-def _build_parallel(engine: Engine, target: Path, procs: int) -> int:
+def _build_parallel(engine: Engine, target: Path, procs: int) -> tuple[int, float]:
     parts = [target / f"part-{k}" for k in range(procs)]
     for p in parts:
         p.mkdir()
@@ -336,7 +353,7 @@ def _build_parallel(engine: Engine, target: Path, procs: int) -> int:
                 os.replace(p / name, target / name)
         shutil.rmtree(p)
     TOC(build_schema(), segments, 0).write(FileStorage(str(target)), INDEX_NAME)
-    return sum(counts)
+    return sum(c for c, _ in counts), max(m for _, m in counts)
 
 
 # ----------------------------------------------------------- the link and the swap
