@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import os
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,8 +82,9 @@ class SearchResult:
 
 
 # Columns a result list does not show: loaded only if a caller touches them.
-_DEFERRED = (Service.steps, Service.documents, Service.legal_basis, Service.forms, Service.method,
-             Service.fees, Service.result, Service.requirements)
+_DEFER_OPTIONS = tuple(defer(c) for c in (
+    Service.steps, Service.documents, Service.legal_basis, Service.forms, Service.method,
+    Service.fees, Service.result, Service.requirements))
 
 _configured: str | None = None
 _engines: OrderedDict[str, SearchEngine] = OrderedDict()
@@ -120,12 +122,28 @@ def engine_for(index_dir: str | os.PathLike[str] | None = None) -> SearchEngine:
     return engine
 
 
-def _codes(session: Session) -> tuple[dict[int, str], dict[int, str]]:
-    """Codes of agencies and fields by id, read fresh (one small query) for each search."""
+_CODES_SECONDS = 30.0
+_codes_cache: dict[str, tuple[float, dict[int, str], dict[int, str]]] = {}
+
+
+def _codes(session: Session, need_codes: set[str] = frozenset(), need_ids: set[int] = frozenset(),
+           ) -> tuple[dict[int, str], dict[int, str]]:
+    """Codes of agencies and fields by id: reference data, re-read every 30 s and at once
+    when a code or id asked for is not known (a new agency or field)."""
+    key = str(session.get_bind().url)
+    cached = _codes_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < _CODES_SECONDS:
+        _, agencies, fields = cached
+        known_codes = set(agencies.values()) | set(fields.values())
+        if need_codes <= known_codes and need_ids <= (set(agencies) | set(fields)):
+            return agencies, fields
     rows = session.execute(
         select(literal("a"), Agency.id, Agency.code).union_all(select(literal("f"), Field.id, Field.code))
     ).all()
-    return ({i: c for k, i, c in rows if k == "a"}, {i: c for k, i, c in rows if k == "f"})
+    agencies = {i: c for k, i, c in rows if k == "a"}
+    fields = {i: c for k, i, c in rows if k == "f"}
+    _codes_cache[key] = (time.monotonic(), agencies, fields)
+    return agencies, fields
 
 
 def _filter_values(query: SearchQuery, agencies: dict[int, str], fields: dict[int, str]) -> dict[str, int]:
@@ -149,18 +167,22 @@ def search_services(session: Session, query: SearchQuery, *,
                     index_dir: str | os.PathLike[str] | None = None) -> SearchResult:
     engine = engine_for(index_dir)
     parsed = parse_query(query.q)
-    agencies, fields = _codes(session)
+    wanted = {v for k, v in query.filters().items() if k in ("agency", "field")}
+    agencies, fields = _codes(session, need_codes=wanted)
     page, per_page = max(int(query.page), 1), max(int(query.per_page), 1)
     start = (page - 1) * per_page
     outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
                             query.sort if query.sort in SORTS else "relevance", start, start + per_page)
     services = {s.id: s for s in session.scalars(
-        select(Service).options(*(defer(c) for c in _DEFERRED))
+        select(Service).options(*_DEFER_OPTIONS)
         .where(Service.id.in_(outcome.sids), Service.status == Status.PUBLISHED)
-    )}
+    )} if outcome.sids else {}
     words = set(parsed.folded)
     hits = [Hit(services[sid], highlights_of(services[sid], words))
             for sid in outcome.sids if sid in services]
+    seen = set(outcome.facets.get("agency", {})) | set(outcome.facets.get("field", {}))
+    if not seen <= (set(agencies) | set(fields)):
+        agencies, fields = _codes(session, need_ids=seen)
     names = {"agency": agencies, "field": fields}
     facets = {
         name: {names[name].get(v, str(v)) if name in names else facet_value(name, v): n

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from whoosh.analysis import Analyzer, Token
 from whoosh.formats import Existence, Frequency
@@ -172,8 +173,17 @@ class FastExistence(Existence):
 
 def highlight_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` whose folded form is in ``words``."""
+    if not words:
+        return []
     source = nfc(text)
     folded = fold_chars(source)
     if len(folded) != len(source):  # a character folded to several: fall back to no spans
         return []
-    return [(m.start(), m.end()) for m in WORD.finditer(folded) if m.group() in words]
+    return [m.span() for m in _words_pattern(frozenset(words)).finditer(folded)]
+
+
+@lru_cache(maxsize=256)
+def _words_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """Whole words among ``words``: only the matches become Python objects."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
