@@ -217,7 +217,7 @@ def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
         ids_parts.append(ids)
         score_parts.append((weight * view.idf(len(ids))) * (tf * (K1 + 1.0) / (tf + norm)))
     if not ids_parts:
-        result = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        result = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
     else:
         ids = np.concatenate(ids_parts)
         scores = np.concatenate(score_parts)
@@ -225,7 +225,7 @@ def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
             ids, inverse = np.unique(ids, return_inverse=True)
             scores = np.bincount(inverse, weights=scores).astype(np.float32)
         keep = view.alive[ids]
-        result = (ids[keep].astype(np.int64), scores[keep].astype(np.float32))
+        result = (ids[keep].astype(np.int32), scores[keep].astype(np.float32))
     view.remember(key, result)
     return result
 
