@@ -40,6 +40,8 @@ from .index import (
 from .schema import document_of
 
 LOCK_FILE = "sync.lock"
+# More changed services than this (a large import) are cheaper to index by a full rebuild.
+REBUILD_ABOVE = 5000
 LOCK_SECONDS = 30.0
 MAX_GAPS = 5000
 
@@ -104,7 +106,7 @@ def advance(state: SyncState, seen: list[int]) -> SyncState:
 
 def apply_changes(engine: Engine, directory: Path) -> int:
     """Apply pending change-log rows to the generation in ``directory``; returns how many
-    services were re-indexed. Raises ``DatabaseReset`` when the log is behind the index."""
+    services were re-indexed. Raises ``DatabaseReset`` when a rebuild is the way."""
     from whoosh import index as whoosh_index
 
     with sync_lock(directory):
@@ -114,6 +116,8 @@ def apply_changes(engine: Engine, directory: Path) -> int:
         rows = pending_rows(engine, state)
         new_state = advance(state, [i for i, _ in rows])
         service_ids = sorted({s for _, s in rows})
+        if len(service_ids) > REBUILD_ABOVE:
+            raise DatabaseReset()
         if service_ids:
             with engine.connect() as conn:
                 current = {r["id"]: r for r in service_rows(conn, service_ids=service_ids)}
@@ -137,4 +141,5 @@ def apply_changes(engine: Engine, directory: Path) -> int:
 
 
 class DatabaseReset(Exception):
-    """The change log is behind the index: the database was replaced; rebuild."""
+    """Rebuild instead of replaying: the change log is behind the index (the database was
+    replaced), or so far ahead that a full build is quicker."""
