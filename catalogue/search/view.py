@@ -30,7 +30,7 @@ EMPTY_IDS = np.zeros(0, dtype=np.int32)
 EMPTY_TF = np.zeros(0, dtype=np.float32)
 # Memory budgets of a worker's caches (posting lists are ~8 bytes a posting): together
 # they keep a worker serving 100,000 services well under 300 MB.
-SEGMENT_CACHE_BYTES = 48 * 1024 * 1024
+SEGMENT_CACHE_BYTES = 16 * 1024 * 1024  # per segment
 VIEW_CACHE_BYTES = 24 * 1024 * 1024
 DERIVED_CACHE_BYTES = 32 * 1024 * 1024
 
@@ -159,7 +159,8 @@ class View:
 
     def __init__(self, directory: Path, segments_cache: dict[str, SegmentData]):
         self.directory = directory
-        self.storage = FileStorage(str(directory))
+        # Plain reads, not mmap: a mapped index counts in every worker's resident memory.
+        self.storage = FileStorage(str(directory), supports_mmap=False)
         with closing_on_error(self.storage):
             self._open(segments_cache)
 
