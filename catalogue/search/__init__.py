@@ -10,6 +10,13 @@ log (see ``sync.py``), so what any process or machine committed is found at once
 missing or damaged index is rebuilt from the database by itself (``index.py``).
 ``rebuild_index(session)`` is the ``reindex`` command's work.
 
+Whoosh package: whoosh-reloaded 2.7.5 (pinned), not whoosh 2.7.4: the same code line and
+index format under the same ``import whoosh``, but free of the SyntaxWarnings 2.7.4 emits
+on Python 3.12+ (the suite runs with warnings as errors) and passing its own tests on
+3.11-3.13. Its one known trap, ``Searcher.refresh()`` returning deleted documents, is
+avoided by design: this package never uses Whoosh searchers; a changed generation is
+opened afresh (``view.py``).
+
 Package layout: ``analysis`` (Vietnamese folding), ``schema`` (fields, documents),
 ``index`` (build, generations, atomic swap, repair), ``sync`` (change-log replay),
 ``view`` (one generation's arrays and posting lists), ``query`` (safe parsing),
