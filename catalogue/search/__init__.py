@@ -37,7 +37,7 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, defer
 
 from ..models import Agency, Field, Service, Status
-from .analysis import clean_query, folded_words, highlight_spans
+from .analysis import clean_query, folded_words, highlight_spans, nfc
 from .engine import SearchEngine, facet_value
 from .index import IndexUnavailable
 from .query import MAX_CHARS, MAX_WORDS, parse_query
@@ -184,7 +184,7 @@ def search_services(session: Session, query: SearchQuery, *,
         select(Service).options(*_DEFER_OPTIONS)
         .where(Service.id.in_(outcome.sids), Service.status == Status.PUBLISHED)
     )} if outcome.sids else {}
-    words = set(parsed.folded)
+    words = frozenset(parsed.folded)
     hits = [Hit(services[sid], highlights_of(services[sid], words))
             for sid in outcome.sids if sid in services]
     seen = set(outcome.facets.get("agency", {})) | set(outcome.facets.get("field", {}))
@@ -223,8 +223,9 @@ def rebuild_index(session: Session, *, index_dir: str | os.PathLike[str] | None 
     return engine_for(index_dir).rebuild(session.get_bind(), procs)
 
 
-def highlight(text: str, words: set[str]) -> Markup:
+def highlight(text: str, words: frozenset[str]) -> Markup:
     """``text`` escaped, with the words matching the query wrapped in <mark>."""
+    text = nfc(text)
     spans = highlight_spans(text, words) if words else []
     if not spans:
         return escape(text)
@@ -237,8 +238,9 @@ def highlight(text: str, words: set[str]) -> Markup:
     return Markup("".join(out))
 
 
-def snippet(text: str, words: set[str]) -> Markup | None:
+def snippet(text: str, words: frozenset[str]) -> Markup | None:
     """A stretch of ``text`` around its first matching word, highlighted; None if none."""
+    text = nfc(text)
     spans = highlight_spans(text, words)
     if not spans:
         return None
@@ -256,8 +258,10 @@ def snippet(text: str, words: set[str]) -> Markup | None:
                             Markup("…") if end < len(text) else Markup("")])
 
 
-def highlights_of(service: Service, words: set[str]) -> dict[str, Markup]:
-    marks = {"name": highlight(service.name, words), "code": highlight(service.code, words)}
+def highlights_of(service: Service, words: frozenset[str]) -> dict[str, Markup]:
+    in_code = any(w in service.code.lower() for w in words)
+    marks = {"name": highlight(service.name, words),
+             "code": highlight(service.code, words) if in_code else escape(service.code)}
     summary = snippet(service.summary or "", words) if words else None
     if summary is not None:
         marks["summary"] = summary

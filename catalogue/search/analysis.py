@@ -171,15 +171,14 @@ class FastExistence(Existence):
         return [(w.encode("utf-8"), 1, 1.0, b"") for w in set(terms)]
 
 
-def highlight_spans(text: str, words: set[str]) -> list[tuple[int, int]]:
-    """Character spans of the words of ``text`` whose folded form is in ``words``."""
+def highlight_spans(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    """Character spans of the words of ``text`` (NFC) whose folded form is in ``words``."""
     if not words:
         return []
-    source = nfc(text)
-    folded = fold_chars(source)
-    if len(folded) != len(source):  # a character folded to several: fall back to no spans
+    folded = text.lower() if text.isascii() else text.lower().translate(FOLD_TABLE)
+    if len(folded) != len(text):  # a character folded to several: fall back to no spans
         return []
-    return [m.span() for m in _words_pattern(frozenset(words)).finditer(folded)]
+    return [m.span() for m in _words_pattern(words).finditer(folded)]
 
 
 @lru_cache(maxsize=256)
