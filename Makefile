@@ -44,3 +44,6 @@ test: install-test chromium lint
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts
+
+bench: install
+	$(BIN)/python -m bench.search

@@ -23,11 +23,18 @@ def catalogue(make_service):
     make_service(status="published", code="1.000656", name="Đăng ký khai sinh có yếu tố nước ngoài", level=2,
                  field="dat-dai", online_url=None, summary="Trẻ em có cha hoặc mẹ là người nước ngoài.")
     make_service(status="published", code="1.000894", name="Đăng ký kết hôn", level=2, online_url=None,
-                 summary="Kết hôn giữa công dân Việt Nam.")
+                 summary="Kết hôn giữa công dân Việt Nam.", result="Giấy chứng nhận kết hôn",
+                 steps=["Hai bên nam, nữ nộp hồ sơ.", "Trao Giấy chứng nhận kết hôn."],
+                 documents=[{"name": "Tờ khai đăng ký kết hôn", "copies": 1}],
+                 forms=[{"title": "Tờ khai đăng ký kết hôn", "url": "https://example.gov.vn/ket-hon.doc"}])
     make_service(status="published", code="2.001610", name="Đăng ký thành lập doanh nghiệp tư nhân",
                  level=4, agency="so-ke-hoach-va-dau-tu", field="thanh-lap-doanh-nghiep", tier="province",
                  audience="business", summary="Thành lập doanh nghiệp tư nhân.",
-                 online_url="https://dangkykinhdoanh.gov.vn/nop")
+                 online_url="https://dangkykinhdoanh.gov.vn/nop",
+                 result="Giấy chứng nhận đăng ký doanh nghiệp",
+                 steps=["Nộp hồ sơ đăng ký doanh nghiệp.", "Nhận Giấy chứng nhận đăng ký doanh nghiệp."],
+                 documents=[{"name": "Giấy đề nghị đăng ký doanh nghiệp", "copies": 1}],
+                 forms=[{"title": "Giấy đề nghị đăng ký doanh nghiệp", "url": "https://example.gov.vn/dn.doc"}])
 
 
 def stand_in_for_the_national_system(page) -> None:
