@@ -234,6 +234,11 @@ class Revision(Base):
     field_id: Mapped[int] = mapped_column(ForeignKey("field.id"))
     tier: Mapped[str] = mapped_column(String(16))
     audience: Mapped[str] = mapped_column(String(16))
+    # When a later-written revision of the same service took effect (the earliest such),
+    # i.e. the end of the interval during which this one is the service's state; NULL
+    # while it still is. Kept by catalogue.statistics.close_superseded so that counts
+    # "as of date D" are one indexed scan instead of a window over the whole history.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     service: Mapped[Service] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
@@ -241,6 +246,9 @@ class Revision(Base):
     __table_args__ = (
         UniqueConstraint("service_id", "number"),
         Index("ix_revision_service_effective", "service_id", "effective_at"),
+        # Covers the as-of counts and the monthly growth of catalogue.statistics.
+        Index("ix_revision_state", "status", "effective_at", "superseded_at", "level",
+              "agency_id", "field_id", "tier", "audience"),
     )
 
 

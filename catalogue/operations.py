@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
+from .statistics import close_superseded
 from .validation import LABELS, VIETNAM_TZ
 
 # Keys of the record an editor changes; status and timestamps move through the workflow.
@@ -168,6 +169,7 @@ def _record_revision(
     session.add(revision)
     session.add(ChangeLog(service_id=service.id, code=service.code))
     session.flush()
+    close_superseded(session, revision)
     return revision
 
 
