@@ -319,7 +319,8 @@ def _agency_tree(
         for child in kids:
             visit(child, depth, agency.code)
 
-    for root in children.get(None, []):
+    # Departments first, then the groups (the districts), as a provincial report lists them.
+    for root in sorted(children.get(None, []), key=lambda a: a.code in group_codes):
         visit(root, 0, None)
     return rows
 
@@ -397,8 +398,12 @@ def compute_growth(
     """Published services by level month by month, from the first publication to ``as_of``.
 
     Each month counts at its last day; the month of ``as_of`` counts on ``as_of`` itself
-    (``last``, when the caller already has those counts, saves a query).
+    (``last``, when the caller already has those counts, saves a query). A day after
+    today ends the series today.
     """
+    if as_of > today_vn():
+        # The future holds no months yet: the series stops at today, not at 9999.
+        as_of, last = today_vn(), None
     changes = count_monthly_changes(session)
     final_month = month_key(as_of)
     months = [m for m in changes if m <= final_month]
