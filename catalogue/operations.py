@@ -210,8 +210,12 @@ def update_service(
     expected_version: int | None,
     lookups: Lookups | None = None,
     action: str = "update",
+    effective_at: datetime | None = None,
 ) -> Revision | None:
-    """Apply new content; returns the revision, or None when nothing changed."""
+    """Apply new content; returns the revision, or None when nothing changed.
+
+    ``effective_at`` dates a change brought in with its history (default: now).
+    """
     check_version(session, service, expected_version)
     lookups = lookups or Lookups.load(session)
     changes = diff_content(content_of(service), clean)
@@ -219,7 +223,7 @@ def update_service(
         return None
     _apply_content(service, clean, lookups)
     service.updated_at = now_utc()
-    return _record_revision(session, service, action, actor, changes)
+    return _record_revision(session, service, action, actor, changes, effective_at=effective_at)
 
 
 def change_status(
