@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterable
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from .tables import Table
 
@@ -47,8 +47,7 @@ def tables_xlsx(tables: Iterable[Table], title: str) -> bytes:
             sheet.append(list(row))
             depth = table.depths[i] if i < len(table.depths) else 0
             if depth:
-                sheet.cell(row=sheet.max_row, column=1).alignment = sheet.cell(
-                    row=sheet.max_row, column=1).alignment.copy(indent=depth * 2)
+                sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(indent=depth * 2)
             if i < len(table.groups) and table.groups[i]:
                 for cell in sheet[sheet.max_row]:
                     cell.font = bold
