@@ -16,13 +16,14 @@ from ..formatting import number_vi
 
 
 def nice_ceiling(value: int) -> int:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten that is >= value (at least 1)."""
-    if value <= 1:
-        return 1
+    """The smallest 1, 2, 4, 5 or 8 times a power of ten that is >= value (at least 4), so
+    that the four gridlines fall on round numbers: 661 -> 800 (200, 400, 600)."""
+    if value <= 4:
+        return 4
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
-            return int(step * power) if step * power >= 1 else 1
+    for step in (1, 2, 4, 5, 8, 10):
+        if step * power >= value and (step * power) % 4 == 0:
+            return step * power
     return 10 * power
 
 
