@@ -15,20 +15,24 @@ Prints medians and p95 in milliseconds.
 
 from __future__ import annotations
 
-import argparse
-import os
-import random
-import statistics
 import sys
-import tempfile
-import time
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Run as a script, this file's folder comes first on sys.path, where its own name would
+# shadow the standard library's ``statistics``: put the project root there instead.
+if Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+from urllib.parse import quote  # noqa: E402
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -55,11 +59,15 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
                    for i in range(1, 21)]
     towns = [Agency(code=f"huyen-{i:02d}", name=f"UBND huyện số {i:02d}", parent_id=districts.id)
              for i in range(1, 16)]
-    fields = [Field(code=f"linh-vuc-{i:03d}", name=f"Lĩnh vực {i:03d}") for i in range(1, 81)]
+    # As in a real catalogue, each department owns a few fields of its own, the districts
+    # share the district fields, and the tier follows the agency.
+    fields = [Field(code=f"linh-vuc-{i:03d}", name=f"Lĩnh vực {i:03d}") for i in range(1, 101)]
     session.add_all([*departments, *towns, *fields])
     session.flush()
+    owned = {d.id: [f.id for f in fields[4 * k:4 * k + 4]] for k, d in enumerate(departments)}
+    owned.update({t.id: [f.id for f in fields[80:]] for t in towns})
     agency_ids = [a.id for a in departments + towns]
-    field_ids = [f.id for f in fields]
+    department_ids = {d.id for d in departments}
 
     services: list[dict[str, Any]] = []
     revisions: list[dict[str, Any]] = []
@@ -71,8 +79,9 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
         agency_id = rng.choice(agency_ids)
         state = {
             "status": "draft", "level": rng.choices([1, 2, 3], weights=[3, 5, 2])[0],
-            "agency_id": agency_id, "field_id": rng.choice(field_ids),
-            "tier": "province" if agency_id in agency_ids[:20] else rng.choice(["district", "commune"]),
+            "agency_id": agency_id, "field_id": rng.choice(owned[agency_id]),
+            "tier": "province" if agency_id in department_ids
+            else rng.choices(["district", "commune"], weights=[7, 3])[0],
             "audience": rng.choice(["citizen", "business", "both"]),
         }
         when = START + timedelta(days=rng.randrange(SPAN_DAYS), seconds=rng.randrange(86400))

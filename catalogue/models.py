@@ -252,6 +252,22 @@ class Revision(Base):
     )
 
 
+class MonthlyChange(Base):
+    """Net change of published services per month (Vietnam time) and level.
+
+    An index of the revision history, not a snapshot: written in the same transaction as
+    each revision (catalogue.statistics.close_superseded) and rebuildable from the
+    revisions at any time, so the month-by-month growth reads a few hundred rows instead
+    of the whole history.
+    """
+
+    __tablename__ = "statistics_month"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    delta: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ChangeLog(Base):
     """One row per committed change of a service, written in the same transaction.
 

@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, func, or_, select, union_all, update
+from sqlalchemy import ColumnElement, String, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
-from .models import Agency, Audience, Field, Level, Revision, Service, Status, Tier
+from .models import Agency, Audience, Field, Level, MonthlyChange, Revision, Service, Status, Tier
 from .validation import VIETNAM_TZ
 
 LEVELS = tuple(int(level) for level in Level)
@@ -133,27 +133,64 @@ def _vn_month_postgresql(element: vn_month, compiler: Any, **kw: Any) -> str:
 # ---------------------------------------------------------------- the history as intervals
 
 
+def vn_month_of(stamp: datetime) -> str:
+    return stamp.astimezone(VIETNAM_TZ).strftime("%Y-%m")
+
+
 def close_superseded(session: Session, revision: Revision) -> None:
-    """End the intervals of the earlier revisions of a service where ``revision`` begins.
+    """Bring the intervals in line with a newly written ``revision``.
 
     Called for every revision written (catalogue.operations._record_revision), in the
-    same transaction, so ``superseded_at`` is always exactly what the history says:
-    the earliest ``effective_at`` among the revisions numbered after each one.
+    same transaction: the earlier revisions of the service whose interval ran past the
+    new one's ``effective_at`` end there, and the month-by-month counts move by exactly
+    what those intervals gained or lost.
     """
+    begins = revision.effective_at
+    overlapping = or_(Revision.superseded_at.is_(None), Revision.superseded_at > begins)
+    earlier = (Revision.service_id == revision.service_id, Revision.number < revision.number)
+    deltas: dict[tuple[str, int], int] = defaultdict(int)
+    for since, until, status, level in session.execute(
+        select(Revision.effective_at, Revision.superseded_at, Revision.status, Revision.level)
+        .where(*earlier, overlapping)
+    ):
+        if status != Status.PUBLISHED:
+            continue
+        if until is None or until > since:  # what the old interval counted
+            deltas[(vn_month_of(since), level)] -= 1
+            if until is not None:
+                deltas[(vn_month_of(until), level)] += 1
+        if begins > since:  # what the shortened one counts
+            deltas[(vn_month_of(since), level)] += 1
+            deltas[(vn_month_of(begins), level)] -= 1
     session.execute(
-        update(Revision)
-        .where(
-            Revision.service_id == revision.service_id,
-            Revision.number < revision.number,
-            or_(Revision.superseded_at.is_(None), Revision.superseded_at > revision.effective_at),
-        )
-        .values(superseded_at=revision.effective_at)
+        update(Revision).where(*earlier, overlapping).values(superseded_at=begins)
         .execution_options(synchronize_session=False)
     )
+    if revision.status == Status.PUBLISHED:
+        deltas[(vn_month_of(begins), revision.level)] += 1
+    _add_monthly(session, {key: n for key, n in deltas.items() if n})
+
+
+def _add_monthly(session: Session, deltas: Mapping[tuple[str, int], int]) -> None:
+    """Add to the monthly counts; an upsert, so concurrent writers add up correctly."""
+    if not deltas:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    for (month, level), n in sorted(deltas.items()):
+        stmt = insert(MonthlyChange).values(month=month, level=level, delta=n)
+        session.execute(stmt.on_conflict_do_update(
+            index_elements=[MonthlyChange.month, MonthlyChange.level],
+            set_={"delta": MonthlyChange.delta + stmt.excluded.delta},
+        ))
 
 
 def rebuild_superseded(session: Session) -> None:
-    """Recompute ``superseded_at`` for every revision (after bulk inserts, as migration 0002)."""
+    """Recompute ``superseded_at`` and the monthly counts from the revisions alone
+    (after bulk inserts; migration 0002 does the same)."""
     later = aliased(Revision)
     session.execute(
         update(Revision)
@@ -164,6 +201,12 @@ def rebuild_superseded(session: Session) -> None:
         )
         .execution_options(synchronize_session=False)
     )
+    session.execute(delete(MonthlyChange))
+    rows = [{"month": month, "level": level, "delta": n}
+            for month, levels in count_monthly_changes_from_history(session).items()
+            for level, n in levels.items() if n]
+    if rows:
+        session.execute(insert(MonthlyChange), rows)
 
 
 def _published_at(instant: datetime) -> ColumnElement[bool]:
@@ -203,8 +246,9 @@ def count_cells(session: Session, instant: datetime) -> list[Cell]:
     return [Cell(*row) for row in rows]
 
 
-def count_monthly_changes(session: Session) -> dict[str, dict[int, int]]:
-    """Net change of published services per month (Vietnam time) and level.
+def count_monthly_changes_from_history(session: Session) -> dict[str, dict[int, int]]:
+    """Net change of published services per month (Vietnam time) and level, from the
+    revisions alone (what ``statistics_month`` must hold).
 
     A service entering a published state in a month counts +1 there, leaving it -1;
     a cumulative sum gives the count at each month's end. Empty intervals (a later-
@@ -227,7 +271,18 @@ def count_monthly_changes(session: Session) -> dict[str, dict[int, int]]:
     changes: dict[str, dict[int, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
     for month, level, n in session.execute(union_all(starts, ends)):
         changes[month][level] += n
-    return dict(changes)
+    return {month: levels for month, levels in changes.items() if any(levels.values())}
+
+
+def count_monthly_changes(session: Session) -> dict[str, dict[int, int]]:
+    """Net change of published services per month and level, as kept on every write."""
+    changes: dict[str, dict[int, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
+    for month, level, n in session.execute(
+        select(MonthlyChange.month, MonthlyChange.level, MonthlyChange.delta)
+        .where(MonthlyChange.delta != 0)
+    ):
+        changes[month][level] += n
+    return {month: levels for month, levels in changes.items() if any(levels.values())}
 
 
 # ---------------------------------------------------------------- the figures
@@ -368,7 +423,20 @@ def compute_breakdown(
 
 
 def count_by_level_as_of(session: Session, as_of: date) -> dict[int, int]:
-    """Published services by level at the end of ``as_of``, every level present."""
+    """Published services by level at the end of ``as_of``, every level present.
+
+    At the end of a month (the usual start of a reporting period is the 1st) the monthly
+    counts answer without reading the history.
+    """
+    if as_of < date.max and (as_of + timedelta(days=1)).day == 1:
+        counts = dict.fromkeys(LEVELS, 0)
+        for level, n in session.execute(
+            select(MonthlyChange.level, func.sum(MonthlyChange.delta))
+            .where(MonthlyChange.month <= month_key(as_of))
+            .group_by(MonthlyChange.level)
+        ):
+            counts[level] += int(n)
+        return counts
     rows = session.execute(
         select(Revision.level, func.count())
         .where(_published_at(end_of_day(as_of)))

@@ -16,7 +16,13 @@ from sqlalchemy import select
 
 from catalogue.models import Revision
 from catalogue.operations import Actor, change_status, content_of, find_service, update_service
-from catalogue.statistics import compute_breakdown, compute_growth, rebuild_superseded
+from catalogue.statistics import (
+    compute_breakdown,
+    compute_growth,
+    count_monthly_changes,
+    count_monthly_changes_from_history,
+    rebuild_superseded,
+)
 from portal.extensions import db
 from portal.formatting import number_vi, percent_vi
 from tests.conftest import service_data
@@ -115,10 +121,13 @@ def test_level_change_counts_from_the_day_it_took_effect(history: None) -> None:
 def test_superseded_at_kept_on_write_equals_a_rebuild_from_history(history: None) -> None:
     kept = {(r.service_id, r.number): r.superseded_at for r in db.session.scalars(select(Revision))}
     assert any(v is not None for v in kept.values())
+    monthly = count_monthly_changes(db.session)
+    assert monthly == count_monthly_changes_from_history(db.session)
     rebuild_superseded(db.session)
     db.session.expire_all()
     rebuilt = {(r.service_id, r.number): r.superseded_at for r in db.session.scalars(select(Revision))}
     assert rebuilt == kept
+    assert count_monthly_changes(db.session) == monthly
 
 
 def test_growth_counts_each_month_at_its_end(history: None) -> None:
@@ -214,7 +223,7 @@ def test_numbers_use_vietnamese_format(client: Any) -> None:
     assert f'id="online-total">{number_vi(body["online_total"])}<' in html
     assert re.search(r'id="online-total">\d\.\d{3}<', html)
     share = 100 * body["online_total"] / body["published_total"]
-    assert f"({percent_vi(share)})" in html and "," in percent_vi(share)
+    assert f'<span class="nowrap">{percent_vi(share)}</span>' in html and "," in percent_vi(share)
 
 
 def test_report_is_one_printable_page_for_the_period(client: Any, history: None) -> None:

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
-from catalogue.models import ChangeLog, Revision, Service
+from catalogue.models import ChangeLog, MonthlyChange, Revision, Service
 from catalogue.operations import (
     TRANSITIONS,
     Actor,
@@ -34,6 +34,8 @@ from catalogue.statistics import (
     compute_breakdown,
     compute_growth,
     compute_period_change,
+    count_monthly_changes,
+    count_monthly_changes_from_history,
     end_of_day,
     month_end,
 )
@@ -126,7 +128,7 @@ def brute_published(logs: list[list[Change]], day: date) -> list[Change]:
 
 
 def clear_services() -> None:
-    for model in (Revision, ChangeLog, Service):
+    for model in (Revision, ChangeLog, Service, MonthlyChange):
         db.session.execute(delete(model))
     db.session.flush()
 
@@ -164,6 +166,9 @@ def test_as_of_counts_equal_brute_force(catalogue_refs: Any, history: list[Any],
             expected = brute_published(logs, expected_day)
             assert point.by_level == {lv: sum(1 for s in expected if s.level == lv)
                                       for lv in range(1, 5)}, point
+
+    # The monthly counts kept on every write are exactly what the history says.
+    assert count_monthly_changes(db.session) == count_monthly_changes_from_history(db.session)
 
     start, end = sorted((period_start, day))
     change = compute_period_change(db.session, start, end)
