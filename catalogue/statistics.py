@@ -398,9 +398,10 @@ def compute_breakdown(
     by_level.update(level_total)
 
     agency_total, agency_online = _sum(cells, lambda c: c.agency_id)
+    codes = {a.id: a.code for a in agencies}
     by_agency = sorted(
         (Row(a.code, a.name, agency_total.get(a.id, 0), agency_online.get(a.id, 0),
-             parent=a.parent.code if a.parent else None) for a in agencies),
+             parent=codes.get(a.parent_id)) for a in agencies),
         key=lambda r: (-r.count, r.label, r.key),
     )
     field_total, field_online = _sum(cells, lambda c: c.field_id)

@@ -4,7 +4,8 @@
 ``online_total`` those at level 2 or above. ``by_agency`` lists every agency with the
 published services it owns itself (``count``), of them those online (``online``) and its
 ``parent`` code, so a client can rebuild the tree (districts under ``cap-huyen``).
-``by_audience`` is an addition to the contract's keys.
+``published_total`` and ``by_audience`` are additions to the contract's keys, as are
+``online`` and ``parent`` in the items.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from catalogue.statistics import compute_breakdown, today_vn
 
 from ..errors import api_error
 from ..extensions import db
-from ..statistics.query import QueryError, parse_day
-from ..statistics.views import agency_groups
+from ..statistics.query import QueryError, agency_groups, parse_day
 from . import bp
 
 

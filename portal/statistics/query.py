@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
+
 from catalogue.statistics import today_vn
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -81,3 +83,11 @@ def period_label(start: date, end: date) -> str:
     if same_year and start.day == 1 and roman:
         return f"Quý {roman} năm {start.year}"
     return f"Từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"
+
+
+def agency_groups() -> tuple[str, ...]:
+    """Agencies counted as one row summing their sub-agencies (the districts, by default).
+
+    ``STATISTICS_AGENCY_GROUPS`` in the app config changes the list.
+    """
+    return tuple(current_app.config.get("STATISTICS_AGENCY_GROUPS", ("cap-huyen",)))

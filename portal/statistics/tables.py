@@ -12,7 +12,17 @@ from typing import Any
 from catalogue.statistics import LEVELS, ONLINE_MIN_LEVEL, Row, Statistics
 from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
 
+from ..formatting import number_vi
+
 ONLINE = "Trực tuyến (mức độ 2 trở lên)"
+
+
+def _figure(value: Any) -> str:
+    if isinstance(value, float):
+        return number_vi(value, 1)
+    if isinstance(value, int):
+        return number_vi(value)
+    return str(value)
 
 
 @dataclass
@@ -26,6 +36,22 @@ class Table:
     groups: list[bool] = field(default_factory=list)
     day: date | None = None
     period: tuple[date, date] | None = None
+
+    def display(self, signed: bool = False) -> list[tuple[str, list[str], int, bool]]:
+        """Rows as the page shows them: label, Vietnamese-formatted figures, depth, group.
+
+        Formatted here rather than cell by cell in the template: a 100,000-service
+        catalogue has tables of hundreds of rows, and per-cell macros dominated the page.
+        """
+        shown = []
+        for i, row in enumerate(self.rows):
+            figures = [_figure(v) for v in row[1:]]
+            if signed and isinstance(row[-1], int) and row[-1] > 0:
+                figures[-1] = "+" + figures[-1]
+            depth = self.depths[i] if i < len(self.depths) else 0
+            group = self.groups[i] if i < len(self.groups) else False
+            shown.append((str(row[0]), figures, depth, group))
+        return shown
 
     def filename(self, extension: str) -> str:
         if self.period:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 
 from catalogue.statistics import compute_statistics, today_vn
 
@@ -11,14 +11,10 @@ from ..extensions import db
 from . import bp
 from .charts import bar_chart, growth_chart
 from .exports import XLSX_MIMETYPE, table_csv, tables_xlsx
-from .query import QueryError, StatisticsQuery, period_label
+from .query import QueryError, StatisticsQuery, agency_groups, period_label
 from .tables import build_tables, online_share
 
 FORMATS = ("csv", "xlsx")
-
-
-def agency_groups() -> tuple[str, ...]:
-    return tuple(current_app.config.get("STATISTICS_AGENCY_GROUPS", ("cap-huyen",)))
 
 
 def _statistics(query: StatisticsQuery, *, with_growth: bool = True):
