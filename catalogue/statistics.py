@@ -17,9 +17,15 @@ Equivalently each revision is the state of its service during an interval
 ``[effective_at, superseded_at)``, where ``superseded_at`` is the earliest
 ``effective_at`` of the revisions numbered after it (empty when a later-written revision
 took effect no later). ``superseded_at`` is kept on the revision when each later one is
-written (:func:`close_superseded`), so the as-of counts and the month-by-month growth
-are each one scan of a covering index, on SQLite and PostgreSQL alike, with no window
-over the whole history per request.
+written (:func:`close_superseded`), so an as-of count is one scan of a covering index,
+on SQLite and PostgreSQL alike, with no window over the whole history per request.
+
+The month-by-month growth is the running sum of the net change of published services
+per month and level, which the same function keeps in ``statistics_month`` as it moves
+the intervals: a table of a few hundred rows, in the same transaction as the revision,
+and rebuildable from the revisions alone (:func:`rebuild_superseded`; the property test
+checks the two agree). Month ends (the day before a period that starts on the 1st) are
+read from it too; every other day is counted from the revisions.
 
 A day ends at midnight Vietnam time (UTC+7): ``as_of=2011-07-07`` counts what had taken
 effect before 2011-07-08 00:00 ICT.
