@@ -52,8 +52,8 @@ def upgrade():
         " ) AS changes GROUP BY month, level"
     )
     with op.batch_alter_table('revision', schema=None) as batch_op:
-        batch_op.create_index('ix_revision_state', ['status', 'effective_at', 'superseded_at', 'level',
-                                                   'agency_id', 'field_id', 'tier', 'audience'],
+        batch_op.create_index('ix_revision_state', ['status', 'level', 'agency_id', 'field_id', 'tier',
+                                                   'audience', 'effective_at', 'superseded_at'],
                               unique=False)
 
 
