@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import FunctionElement
 
 from .models import Agency, Audience, Field, Level, MonthlyChange, Revision, Service, Status, Tier
+from .text import fold
 from .validation import VIETNAM_TZ
 
 LEVELS = tuple(int(level) for level in Level)
@@ -347,12 +348,14 @@ def _agency_tree(
     Rows come in tree order: a group's row, then its members indented under it, so the
     table reads "Các huyện, thị xã, thành phố: 120" followed by each district.
     """
+    group_codes = set(groups)
     children: dict[int | None, list[Agency]] = defaultdict(list)
     for agency in agencies:
         children[agency.parent_id].append(agency)
     for kids in children.values():
-        kids.sort(key=lambda a: a.name)
-    group_codes = set(groups)
+        # Departments first in alphabetical order (diacritics folded, so "Ủy ban" sorts
+        # under U, not after Z), then the groups, as a provincial report lists them.
+        kids.sort(key=lambda a: (a.code in group_codes, fold(a.name), a.code))
 
     def subtree(agency: Agency) -> list[Agency]:
         found = [agency]
@@ -380,8 +383,7 @@ def _agency_tree(
         for child in kids:
             visit(child, depth, agency.code)
 
-    # Departments first, then the groups (the districts), as a provincial report lists them.
-    for root in sorted(children.get(None, []), key=lambda a: a.code in group_codes):
+    for root in children.get(None, []):
         visit(root, 0, None)
     return rows
 
@@ -408,12 +410,12 @@ def compute_breakdown(
     by_agency = sorted(
         (Row(a.code, a.name, agency_total.get(a.id, 0), agency_online.get(a.id, 0),
              parent=codes.get(a.parent_id)) for a in agencies),
-        key=lambda r: (-r.count, r.label, r.key),
+        key=lambda r: (-r.count, fold(r.label), r.key),
     )
     field_total, field_online = _sum(cells, lambda c: c.field_id)
     by_field = sorted(
         (Row(f.code, f.name, field_total.get(f.id, 0), field_online.get(f.id, 0)) for f in fields),
-        key=lambda r: (-r.count, r.label, r.key),
+        key=lambda r: (-r.count, fold(r.label), r.key),
     )
     tier_total, tier_online = _sum(cells, lambda c: c.tier)
     audience_total, audience_online = _sum(cells, lambda c: c.audience)

@@ -105,6 +105,21 @@ def test_agency_tree_lists_departments_and_sums_districts(history: None) -> None
     assert own["cap-huyen"] == (0, 0) and own["ubnd-tinh"] == (0, 0)
 
 
+def test_district_group_comes_after_the_departments_wherever_it_hangs(history: None) -> None:
+    """In the demo the districts' group hangs under the province's People's Committee."""
+    from catalogue.models import Agency
+
+    agencies = {a.code: a for a in db.session.scalars(select(Agency))}
+    agencies["cap-huyen"].parent = agencies["ubnd-tinh"]
+    agencies["ubnd-tinh"].name = "Ủy ban nhân dân tỉnh Đắk Lắk"
+    db.session.add(Agency(code="ban-quan-ly", name="Ban Quản lý các khu công nghiệp",
+                          parent=agencies["ubnd-tinh"]))
+    db.session.commit()
+    b = compute_breakdown(db.session, date(2011, 7, 7), agency_groups=["cap-huyen"])
+    assert [r.key for r in b.agency_tree if r.depth == 0] == [
+        "ban-quan-ly", "so-ke-hoach-va-dau-tu", "so-tu-phap", "cap-huyen"]
+
+
 def test_level_change_counts_from_the_day_it_took_effect(history: None) -> None:
     service = find_service(db.session, "A")
     record = content_of(service)
@@ -247,6 +262,7 @@ def test_csv_download_has_bom_date_in_name_and_the_figures(client: Any, history:
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="thong-ke-theo-linh-vuc-2011-07-07.csv"'
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows == [["Lĩnh vực", "Số dịch vụ", "Trực tuyến (mức độ 2 trở lên)"],

@@ -101,6 +101,6 @@ def download(slug: str, fmt: str):
         name = table.filename(fmt)
     else:
         return error_page(404)
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_MIMETYPE
-    return Response(body, mimetype=mimetype,
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else XLSX_MIMETYPE
+    return Response(body, content_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
