@@ -234,6 +234,11 @@ class Revision(Base):
     field_id: Mapped[int] = mapped_column(ForeignKey("field.id"))
     tier: Mapped[str] = mapped_column(String(16))
     audience: Mapped[str] = mapped_column(String(16))
+    # When a later-written revision of the same service took effect (the earliest such),
+    # i.e. the end of the interval during which this one is the service's state; NULL
+    # while it still is. Kept by catalogue.statistics.close_superseded so that counts
+    # "as of date D" are one indexed scan instead of a window over the whole history.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     service: Mapped[Service] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
@@ -241,7 +246,27 @@ class Revision(Base):
     __table_args__ = (
         UniqueConstraint("service_id", "number"),
         Index("ix_revision_service_effective", "service_id", "effective_at"),
+        # Covers the as-of counts of catalogue.statistics: read in this order, the published
+        # revisions come already grouped, so counting needs no sort of the whole history.
+        Index("ix_revision_state", "status", "level", "agency_id", "field_id", "tier",
+              "audience", "effective_at", "superseded_at"),
     )
+
+
+class MonthlyChange(Base):
+    """Net change of published services per month (Vietnam time) and level.
+
+    An index of the revision history, not a snapshot: written in the same transaction as
+    each revision (catalogue.statistics.close_superseded) and rebuildable from the
+    revisions at any time, so the month-by-month growth reads a few hundred rows instead
+    of the whole history.
+    """
+
+    __tablename__ = "statistics_month"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    delta: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ChangeLog(Base):

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
+from .statistics import close_superseded
 from .validation import LABELS, VIETNAM_TZ
 
 # Keys of the record an editor changes; status and timestamps move through the workflow.
@@ -168,6 +169,7 @@ def _record_revision(
     session.add(revision)
     session.add(ChangeLog(service_id=service.id, code=service.code))
     session.flush()
+    close_superseded(session, revision)
     return revision
 
 
@@ -208,8 +210,12 @@ def update_service(
     expected_version: int | None,
     lookups: Lookups | None = None,
     action: str = "update",
+    effective_at: datetime | None = None,
 ) -> Revision | None:
-    """Apply new content; returns the revision, or None when nothing changed."""
+    """Apply new content; returns the revision, or None when nothing changed.
+
+    ``effective_at`` dates a change brought in with its history (default: now).
+    """
     check_version(session, service, expected_version)
     lookups = lookups or Lookups.load(session)
     changes = diff_content(content_of(service), clean)
@@ -217,7 +223,7 @@ def update_service(
         return None
     _apply_content(service, clean, lookups)
     service.updated_at = now_utc()
-    return _record_revision(session, service, action, actor, changes)
+    return _record_revision(session, service, action, actor, changes, effective_at=effective_at)
 
 
 def change_status(

@@ -1,3 +1,41 @@
-"""API: statistics."""
+"""API: GET /api/v1/statistics, the counts of the statistics page as JSON.
 
-from . import bp  # noqa: F401
+``by_level`` and every other breakdown count published services (any level);
+``online_total`` those at level 2 or above. ``by_agency`` lists every agency with the
+published services it owns itself (``count``), of them those online (``online``) and its
+``parent`` code, so a client can rebuild the tree (districts under ``cap-huyen``).
+``published_total`` and ``by_audience`` are additions to the contract's keys, as are
+``online`` and ``parent`` in the items.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from catalogue.statistics import compute_breakdown, today_vn
+
+from ..errors import api_error
+from ..extensions import db
+from ..statistics.query import QueryError, agency_groups, parse_day
+from . import bp
+
+
+@bp.get("/statistics")
+def statistics():
+    try:
+        as_of = parse_day(request.args.get("as_of"), "as_of", "Ngày thống kê") or today_vn()
+    except QueryError as exc:
+        return api_error(400, str(exc), "invalid_as_of")
+    b = compute_breakdown(db.session, as_of, agency_groups=agency_groups())
+    return jsonify({
+        "as_of": as_of.isoformat(),
+        "online_total": b.online_total,
+        "published_total": b.published_total,
+        "by_level": {str(level): n for level, n in b.by_level.items()},
+        "by_agency": [{"code": r.key, "name": r.label, "count": r.count, "online": r.online,
+                       "parent": r.parent} for r in b.by_agency],
+        "by_field": [{"code": r.key, "name": r.label, "count": r.count, "online": r.online}
+                     for r in b.by_field],
+        "by_tier": {r.key: r.count for r in b.by_tier},
+        "by_audience": {r.key: r.count for r in b.by_audience},
+    })

@@ -1,5 +1,7 @@
-"""The statistics pages: counts by level, agency, field, tier, at any date."""
+"""The statistics pages: counts by level, agency, field, tier, audience, at any date."""
 
 from flask import Blueprint
 
 bp = Blueprint("statistics", __name__)
+
+from . import views  # noqa: E402,F401

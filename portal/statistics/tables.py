@@ -1,0 +1,117 @@
+"""The statistics as tables: what the page shows beside each chart and what downloads hold.
+
+One definition per table, so the figures on screen, in CSV and in Excel are the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from catalogue.statistics import LEVELS, ONLINE_MIN_LEVEL, Row, Statistics
+from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
+
+from ..formatting import number_vi
+
+ONLINE = "Trực tuyến (mức độ 2 trở lên)"
+
+
+def _figure(value: Any) -> str:
+    if isinstance(value, float):
+        return number_vi(value, 1)
+    if isinstance(value, int):
+        return number_vi(value)
+    return str(value)
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    columns: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+    # Per row: nesting depth (agency tree) and whether it is a group subtotal.
+    depths: list[int] = field(default_factory=list)
+    groups: list[bool] = field(default_factory=list)
+    day: date | None = None
+    period: tuple[date, date] | None = None
+
+    def display(self, signed: bool = False) -> list[tuple[str, list[str], int, bool]]:
+        """Rows as the page shows them: label, Vietnamese-formatted figures, depth, group.
+
+        Formatted here rather than cell by cell in the template: a 100,000-service
+        catalogue has tables of hundreds of rows, and per-cell macros dominated the page.
+        """
+        shown = []
+        for i, row in enumerate(self.rows):
+            figures = [_figure(v) for v in row[1:]]
+            if signed and isinstance(row[-1], int) and row[-1] > 0:
+                figures[-1] = "+" + figures[-1]
+            depth = self.depths[i] if i < len(self.depths) else 0
+            group = self.groups[i] if i < len(self.groups) else False
+            shown.append((str(row[0]), figures, depth, group))
+        return shown
+
+    def filename(self, extension: str) -> str:
+        if self.period:
+            stamp = f"{self.period[0].isoformat()}-{self.period[1].isoformat()}"
+        else:
+            stamp = self.day.isoformat() if self.day else ""
+        return f"thong-ke-{self.slug}-{stamp}.{extension}"
+
+
+def _breakdown(slug: str, title: str, head: str, rows: list[Row], labels: dict[str, str] | None,
+               day: date) -> Table:
+    table = Table(slug, title, [head, "Số dịch vụ", ONLINE], day=day)
+    for row in rows:
+        label = labels.get(row.key, row.key) if labels else row.label
+        table.rows.append([label, row.count, row.online])
+        table.depths.append(row.depth)
+        table.groups.append(row.group)
+    return table
+
+
+def build_tables(stats: Statistics) -> dict[str, Table]:
+    b = stats.breakdown
+    day = b.as_of
+    total = b.published_total
+    level = Table("theo-muc-do", "Theo mức độ", ["Mức độ", "Số dịch vụ", "Tỷ lệ (%)"], day=day)
+    for lv in LEVELS:
+        share = round(100 * b.by_level[lv] / total, 1) if total else 0.0
+        level.rows.append([LEVEL_LABELS[lv], b.by_level[lv], share])
+    level.rows.append(["Tổng số dịch vụ đã công bố", total, 100.0 if total else 0.0])
+    level.groups = [False] * len(LEVELS) + [True]
+    level.depths = [0] * len(level.rows)
+
+    agency = _breakdown("theo-co-quan", "Theo cơ quan thực hiện", "Cơ quan", b.agency_tree, None, day)
+    fields = _breakdown("theo-linh-vuc", "Theo lĩnh vực", "Lĩnh vực",
+                        [r for r in b.by_field if r.count], None, day)
+    tier = _breakdown("theo-cap", "Theo cấp thực hiện", "Cấp thực hiện", b.by_tier, TIER_LABELS, day)
+    audience = _breakdown("theo-doi-tuong", "Theo đối tượng thực hiện", "Đối tượng",
+                          b.by_audience, AUDIENCE_LABELS, day)
+
+    growth = Table("tang-truong", "Dịch vụ đã công bố theo tháng",
+                   ["Tháng", *(f"Mức độ {lv}" for lv in LEVELS), ONLINE], day=day)
+    for point in stats.growth:
+        growth.rows.append([f"{point.month[5:]}/{point.month[:4]}",
+                            *(point.by_level[lv] for lv in LEVELS), point.online])
+    tables = {t.slug: t for t in (level, agency, fields, tier, audience, growth)}
+
+    if stats.period:
+        p = stats.period
+        change = Table("bien-dong", "Biến động trong kỳ",
+                       ["Mức độ", "Đầu kỳ", "Cuối kỳ", "Tăng (+) / giảm (-)"], period=(p.start, p.end))
+        for lv in LEVELS:
+            change.rows.append([LEVEL_LABELS[lv], p.before[lv], p.after[lv], p.by_level[lv]])
+        change.rows.append([ONLINE, p.online_before, p.online_after, p.online_change])
+        change.groups = [False] * len(LEVELS) + [True]
+        change.depths = [0] * len(change.rows)
+        tables[change.slug] = change
+    return tables
+
+
+def online_share(stats: Statistics) -> float | None:
+    total = stats.breakdown.published_total
+    online = sum(n for lv, n in stats.breakdown.by_level.items() if lv >= ONLINE_MIN_LEVEL)
+    return 100 * online / total if total else None
