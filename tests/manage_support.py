@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
 import pytest
+from werkzeug.security import generate_password_hash
 
-from catalogue.accounts import create_user
+from catalogue.models import User
 from portal.extensions import db
 
 PASSWORD = "mat-khau-du-dai-2011"
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+@functools.cache
+def _hash() -> str:
+    """scrypt is slow by design; the test accounts share one hash of PASSWORD."""
+    return generate_password_hash(PASSWORD)
+
+
 @pytest.fixture
 def accounts(catalogue_refs: dict[str, Any]) -> dict[str, Any]:
     """An admin, an editor of Sở Tư pháp, and an editor of another agency."""
+    agencies = {a.code: a for a in catalogue_refs["agencies"]}
     made = {
-        "admin": create_user(db.session, "admin@daklak.gov.vn", PASSWORD, "admin"),
-        "justice": create_user(db.session, "tuphap@daklak.gov.vn", PASSWORD, "editor", "so-tu-phap"),
-        "planning": create_user(db.session, "khdt@daklak.gov.vn", PASSWORD, "editor",
-                                "so-ke-hoach-va-dau-tu"),
+        "admin": User(email="admin@daklak.gov.vn", role="admin"),
+        "justice": User(email="tuphap@daklak.gov.vn", role="editor", agency=agencies["so-tu-phap"]),
+        "planning": User(email="khdt@daklak.gov.vn", role="editor",
+                         agency=agencies["so-ke-hoach-va-dau-tu"]),
     }
+    for user in made.values():
+        user.password_hash = _hash()
+        user.active = True
+    db.session.add_all(made.values())
     db.session.commit()
     return made
 
