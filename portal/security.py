@@ -7,7 +7,7 @@ were ever missed.
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, g
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -32,7 +32,15 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def forget_previous_request() -> None:
+    """The signed-in user and the CSRF token come from this request's session cookie, never
+    from ``g`` left by an earlier request that shared the app context (tests, scripts)."""
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.before_request(forget_previous_request)
     app.after_request(add_security_headers)
