@@ -76,6 +76,7 @@ def test_repeated_failures_lock_the_account_for_every_process(client, accounts, 
         again = other_client.post("/login", data={"email": EDITOR, "password": PASSWORD, "csrf_token": token})
         assert again.status_code == 429
         db.session.remove()
+        db.engine.dispose()
     # Other accounts are not locked out by someone guessing this one.
     assert sign_in(client, "khdt@daklak.gov.vn").status_code == 302
 

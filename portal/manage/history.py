@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from catalogue.access import can_edit_service
 from catalogue.models import Revision, Service
 from catalogue.operations import Actor, ConflictError, Lookups, restore_revision
-from catalogue.validation import LEVEL_LABELS, STATUS_LABELS, VIETNAM_TZ
+from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
 
 from ..extensions import db
 from . import bp
@@ -49,8 +49,9 @@ def change_lines(value: Any, key: str = "") -> list[str]:
         return lines
     if key == "level" and value in LEVEL_LABELS:
         return [LEVEL_LABELS[value]]
-    if key == "status" and value in STATUS_LABELS:
-        return [STATUS_LABELS[value]]
+    labels = {"status": STATUS_LABELS, "tier": TIER_LABELS, "audience": AUDIENCE_LABELS}.get(key, {})
+    if value in labels:
+        return [labels[value]]
     return [str(value)]
 
 
