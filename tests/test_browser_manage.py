@@ -20,6 +20,7 @@ CODE = "2.002345"
 
 
 def _sign_in(page, base: str, email: str) -> None:
+    page.set_default_timeout(30_000)  # each step is a full page load; a loaded CI box is slow
     page.goto(base + "/")
     page.get_by_role("link", name="Đăng nhập").click()
     page.get_by_label("Email", exact=True).fill(email)

@@ -58,19 +58,22 @@ def services():
     form = ServiceFilterForm(request.args)
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
     form.agency.choices = options([(a.code, a.name) for a in agencies], "Tất cả")
-    stmt = select(Service).where(services_visible_to(current_user)).order_by(Service.name)
+    # Match on code and name only (folded: diacritics optional), then load one page of rows.
+    stmt = (select(Service.id, Service.code, Service.name).where(services_visible_to(current_user))
+            .order_by(Service.name, Service.code))
     if form.status.data in {s.value for s in Status}:
         stmt = stmt.where(Service.status == form.status.data)
     if is_admin(current_user) and form.agency.data:
         stmt = stmt.join(Agency, Service.agency_id == Agency.id).where(Agency.code == form.agency.data)
-    found = list(db.session.scalars(stmt))
     words = fold(form.q.data or "")[:200].split()
-    if words:
-        found = [s for s in found if all(w in fold(f"{s.code} {s.name}") for w in words)]
+    found = [row.id for row in db.session.execute(stmt)
+             if all(w in fold(f"{row.code} {row.name}") for w in words)]
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
     pages = max(1, -(-len(found) // PER_PAGE))
-    shown = found[(page - 1) * PER_PAGE: page * PER_PAGE]
+    page_ids = found[(page - 1) * PER_PAGE: page * PER_PAGE]
+    rows = {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(page_ids)))}
+    shown = [rows[i] for i in page_ids]
     return render_template("manage/services.html", form=form, services=shown, total=len(found),
                            page=min(page, pages), pages=pages, is_admin=is_admin(current_user))
 
