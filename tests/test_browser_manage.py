@@ -78,6 +78,14 @@ def test_editor_creates_publishes_edits_and_archives_a_service(page, live_server
     assert _stored().status == "published"
     found = search_services(db.session, SearchQuery(q="ket hon"))
     assert [hit.service.code for hit in found.hits] == [CODE]
+    # A citizen finds it through the public search, without diacritics, and opens it.
+    page.goto(f"{live_server}/services?q=ket+hon")
+    page.get_by_role("link", name="Đăng ký kết hôn").first.click()
+    page.get_by_role("heading", name="Đăng ký kết hôn", level=1).wait_for()
+    assert page.url.endswith(f"/services/{CODE}")
+    assert "Trao Giấy chứng nhận kết hôn" in page.content()
+    page.get_by_role("link", name="Quản lý").click()
+    page.get_by_role("link", name="Đăng ký kết hôn").click()
 
     page.get_by_label("Phí, lệ phí", exact=True).fill("Miễn lệ phí")
     page.get_by_role("button", name="Lưu", exact=True).last.click()

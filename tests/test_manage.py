@@ -207,7 +207,8 @@ def test_preview_shows_the_draft_as_the_public_will_see_it(client, accounts, mak
     sign_in(client, JUSTICE)
     page = client.get("/manage/services/1.001193/preview").get_data(as_text=True)
     assert "Đăng ký khai sinh" in page and "Sở Tư pháp" in page
-    assert "Mức độ 3: nộp và xử lý hồ sơ trực tuyến" in page
+    assert "Mức độ 3:" in page and "nộp và xử lý hồ sơ trực tuyến" in page
+    assert 'class="service"' in page  # the public page itself, not a look-alike
     assert "Công chức tư pháp - hộ tịch kiểm tra hồ sơ." in page
     assert "Bản nháp" in page
 

@@ -15,6 +15,7 @@ from catalogue.access import (
     is_admin,
     services_visible_to,
 )
+from catalogue.directory import ancestors_of
 from catalogue.models import Agency, Service, Status
 from catalogue.operations import (
     Actor,
@@ -155,7 +156,7 @@ def edit_service(code: str):
 @manager_required
 def preview_service(code: str):
     service = viewable_service(code)
-    return render_template("manage/preview.html", service=service, workflow=WorkflowForm())
+    return render_template("manage/preview.html", service=service, ancestors=ancestors_of(service.agency))
 
 
 @bp.post("/services/<code>/<any(publish, archive, restore, unpublish):action>")
