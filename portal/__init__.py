@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_security(app)
     return app
 
 
@@ -53,9 +54,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, manage, public, statistics
+    from . import api, auth, files, manage, public, statistics
 
-    for module in (public, api, statistics, auth, manage):
+    for module in (public, api, statistics, auth, manage, files):
         app.register_blueprint(module.bp)
     # The API answers JSON to programs; it takes no form posts, so no CSRF token.
     csrf.exempt(api.bp)
@@ -69,6 +70,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from .formatting import init_app
+
+    init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import init_app
 
     init_app(app)
 
