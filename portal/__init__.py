@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_request_log(app)
     return app
 
 
@@ -57,6 +58,9 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (public, api, statistics, auth, manage):
         app.register_blueprint(module.bp)
+    from . import health
+
+    app.register_blueprint(health.bp)
     # The API answers JSON to programs; it takes no form posts, so no CSRF token.
     csrf.exempt(api.bp)
 
@@ -75,5 +79,11 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .cli import init_app
+
+    init_app(app)
+
+
+def register_request_log(app: Flask) -> None:
+    from .request_log import init_app
 
     init_app(app)
