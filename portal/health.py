@@ -7,8 +7,10 @@ load balancer takes a broken machine out of rotation instead of sending citizens
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
+import warnings
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -42,20 +44,34 @@ def _search_module_status(directory: str) -> Any:
     return index_status(directory) if params else index_status()
 
 
-def _whoosh_directory_status(directory: str) -> str:
+def _open_whoosh_index(directory: str) -> str:
     from whoosh import index
 
-    if not os.path.exists(directory):
-        # The search engine of this build keeps no index of its own (the SQL seam).
-        return NOT_USED
     if not index.exists_in(directory):
         return "missing"
     ix = index.open_dir(directory)
     try:
-        ix.doc_count()
+        with ix.searcher() as searcher:
+            searcher.doc_count()
     finally:
         ix.close()
     return "ok"
+
+
+def _whoosh_directory_status(directory: str) -> str:
+    if not os.path.exists(directory):
+        # The search engine of this build keeps no index of its own (the SQL seam).
+        return NOT_USED
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return _open_whoosh_index(directory)
+        except Exception as exc:  # a corrupt index raises whatever Whoosh raises
+            failure = f"error: {type(exc).__name__}"
+        # Whoosh leaves the file of a corrupt table of contents open: close it now.
+        gc.collect()
+    current_app.logger.warning("healthz: search index in %s does not open: %s", directory, failure)
+    return failure
 
 
 def check_search_index() -> str:

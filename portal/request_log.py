@@ -22,11 +22,19 @@ LOGGER_NAME = "portal.requests"
 SAFE_URL_CHARS = "/?&=%:+,;@-._~!$'()*"
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time: gunicorn and pytest replace it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def request_logger() -> logging.Logger:
     """The one logger for request lines; configured once per process, never twice."""
     logger = logging.getLogger(LOGGER_NAME)
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = CurrentStderrHandler()
         formatter = logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
         formatter.converter = time.gmtime
         handler.setFormatter(formatter)
