@@ -13,7 +13,7 @@ import gzip
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -240,21 +240,32 @@ def _check_agency_tree(parents: Mapping[str, str | None]) -> list[Problem]:
     return problems
 
 
+def _validate_refs(
+    items: list[tuple[str, Any]],
+    validate: Callable[[Any, int], dict[str, Any]],
+    what: str,
+    problems: list[Problem],
+) -> dict[str, dict[str, Any]]:
+    """Agencies or fields of a file, by code; their problems are added to ``problems``."""
+    clean_items: dict[str, dict[str, Any]] = {}
+    for index, (where, item) in enumerate(items):
+        try:
+            clean = validate(item, index)
+        except ValidationError as exc:
+            problems.extend(Problem(where, e.message.split(": ", 1)[-1]) for e in exc.errors)
+            continue
+        if clean["code"] in clean_items:
+            problems.append(Problem(where, f"{what} “{clean['code']}” bị trùng."))
+        clean_items[clean["code"]] = clean
+    return clean_items
+
+
 def import_catalogue(session: Session, cat: Catalogue, actor: Actor) -> ImportReport:
     """Validate everything, then write everything; raises :class:`ImportFileError` first."""
     problems: list[Problem] = []
     existing = Lookups.load(session)
 
-    agencies: dict[str, dict[str, Any]] = {}
-    for where, item in cat.agencies:
-        try:
-            clean = validate_agency(item, int(where.split("[")[1][:-1]))
-        except ValidationError as exc:
-            problems.extend(Problem(where, e.message.split(": ", 1)[-1]) for e in exc.errors)
-            continue
-        if clean["code"] in agencies:
-            problems.append(Problem(where, f"mã cơ quan “{clean['code']}” bị trùng."))
-        agencies[clean["code"]] = clean
+    agencies = _validate_refs(cat.agencies, validate_agency, "mã cơ quan", problems)
     agency_codes = set(existing.agencies) | set(agencies)
     parents = {code: a.parent.code if a.parent else None for code, a in existing.agencies.items()}
     parents.update({code: a["parent"] for code, a in agencies.items()})
@@ -265,16 +276,7 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor) -> ImportRe
             problems.append(Problem(where, f"cơ quan cấp trên “{parent}” không có trong danh mục."))
     problems.extend(_check_agency_tree(parents))
 
-    fields: dict[str, dict[str, Any]] = {}
-    for where, item in cat.fields:
-        try:
-            clean = validate_field(item, int(where.split("[")[1][:-1]))
-        except ValidationError as exc:
-            problems.extend(Problem(where, e.message.split(": ", 1)[-1]) for e in exc.errors)
-            continue
-        if clean["code"] in fields:
-            problems.append(Problem(where, f"mã lĩnh vực “{clean['code']}” bị trùng."))
-        fields[clean["code"]] = clean
+    fields = _validate_refs(cat.fields, validate_field, "mã lĩnh vực", problems)
     field_codes = set(existing.fields) | set(fields)
 
     services: list[dict[str, Any]] = []

@@ -1,0 +1,117 @@
+"""The command line of the contract, as an operator runs it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue.accounts import find_user, verify_password
+from catalogue.models import Service, User
+from portal.extensions import db
+from tests.conftest import service_data
+
+DEMO = Path(__file__).resolve().parent.parent / "catalogue" / "demo" / "daklak.json.gz"
+
+
+def catalogue_file(tmp_path, *services):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({
+        "agencies": [{"code": "so-tu-phap", "name": "Sở Tư pháp", "parent": None}],
+        "fields": [{"code": "ho-tich", "name": "Hộ tịch"}],
+        "services": list(services),
+    }, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_import_reports_every_bad_row_and_exits_1(runner, tmp_path):
+    path = catalogue_file(tmp_path, service_data(), service_data(code="b", name=""),
+                          service_data(code="c", level=0))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert "2 lỗi, không có gì được ghi" in result.output
+    assert "services[1] (mã b): Tên thủ tục (name): không được để trống." in result.output
+    assert "services[2] (mã c): Mức độ (level)" in result.output
+    assert "Traceback" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(Service)) == 0
+
+
+def test_import_then_export(runner, tmp_path):
+    result = runner.invoke(args=["import", str(catalogue_file(tmp_path, service_data()))])
+    assert result.exit_code == 0, result.output
+    assert "1 dịch vụ mới" in result.output
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["export", str(out)])
+    assert result.exit_code == 0 and "Đã xuất 1 dịch vụ" in result.output
+    assert out.read_text(encoding="utf-8").splitlines()[0].startswith("code,name,level,agency")
+
+
+def test_import_of_a_missing_file_is_a_message(runner, tmp_path):
+    result = runner.invoke(args=["import", str(tmp_path / "khong-co.json")])
+    assert result.exit_code == 1
+    assert "Không đọc được tệp" in result.output
+
+
+def test_create_user_hashes_the_password(runner, catalogue_refs):
+    result = runner.invoke(args=["create-user", "BienTap@SoTuPhap.vn", "--role", "editor",
+                                 "--agency", "so-tu-phap", "--password-stdin"],
+                           input="mat-khau-dai-du\n")
+    assert result.exit_code == 0, result.output
+    user = find_user(db.session, "bientap@sotuphap.vn")
+    assert user.agency.code == "so-tu-phap"
+    assert "mat-khau-dai-du" not in user.password_hash
+    assert user.password_hash.startswith("scrypt:")
+    assert verify_password(user, "mat-khau-dai-du")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["x@y.vn", "--role", "editor"], "phải thuộc một cơ quan"),
+    (["x@y.vn", "--role", "editor", "--agency", "khong-co"], "Không có cơ quan mã"),
+    (["khong-phai-email", "--role", "admin"], "email không hợp lệ"),
+])
+def test_create_user_refusals(runner, catalogue_refs, args, message):
+    result = runner.invoke(args=["create-user", *args, "--password-stdin"], input="mat-khau-dai-du\n")
+    assert result.exit_code == 1 and message in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_short_password_is_refused(runner):
+    result = runner.invoke(args=["create-user", "a@b.vn", "--role", "admin", "--password-stdin"],
+                           input="ngan\n")
+    assert result.exit_code == 1 and "ít nhất 10 ký tự" in result.output
+
+
+@pytest.mark.slow
+def test_demo_catalogue_loads_once_with_the_reported_figure(runner):
+    result = runner.invoke(args=["load-demo"])
+    assert result.exit_code == 0, result.output
+    published = dict(db.session.execute(
+        select(Service.level, func.count()).where(Service.status == "published").group_by(Service.level)
+    ).all())
+    assert published[2] + published[3] + published.get(4, 0) == 661
+    assert published[1] > 0 and published.get(4, 0) > 0
+    statuses = dict(db.session.execute(select(Service.status, func.count()).group_by(Service.status)).all())
+    assert statuses["draft"] > 0 and statuses["archived"] > 0
+    total = sum(statuses.values())
+    again = runner.invoke(args=["load-demo"])
+    assert again.exit_code == 0 and "không nạp" in again.output
+    assert db.session.scalar(select(func.count()).select_from(Service)) == total
+
+
+def test_console_script_and_flask_cli_share_commands(tmp_path):
+    """`portal init-db` twice on a fresh database: the schema is created once, nothing breaks."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+           "PORTAL_INSTANCE": str(tmp_path / "instance")}
+    script = Path(sys.executable).parent / "portal"
+    for _ in range(2):
+        done = subprocess.run([str(script), "init-db"], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "phiên bản mới nhất" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "portal", "export",
+                           str(tmp_path / "empty.json")], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "empty.json").read_text())["services"] == []
+    assert (tmp_path / "instance" / "secret_key").exists()

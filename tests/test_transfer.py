@@ -1,0 +1,230 @@
+"""Import and export: all-or-nothing, every bad row reported, exact round trips."""
+
+import csv
+import gzip
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue.models import Agency, Revision, Service
+from catalogue.operations import Actor, record_of
+from catalogue.transfer import (
+    ImportFileError,
+    catalogue_dict,
+    export_catalogue,
+    import_catalogue,
+    read_catalogue,
+)
+from portal.extensions import db
+from tests.conftest import service_data
+
+IMPORTER = Actor("import test")
+
+
+def payload(*services, agencies=None, fields=None):
+    return {
+        "agencies": agencies if agencies is not None else [
+            {"code": "ubnd-tinh", "name": "Ủy ban nhân dân tỉnh Đắk Lắk", "parent": None},
+            {"code": "so-tu-phap", "name": "Sở Tư pháp", "parent": "ubnd-tinh"},
+        ],
+        "fields": fields if fields is not None else [{"code": "ho-tich", "name": "Hộ tịch"}],
+        "services": list(services),
+    }
+
+
+def write_json(tmp_path, data, name="catalogue.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def load(path):
+    report = import_catalogue(db.session, read_catalogue(path), IMPORTER)
+    db.session.commit()
+    return report
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def problems_of(path):
+    with pytest.raises(ImportFileError) as exc:
+        load(path)
+    db.session.rollback()
+    return [str(p) for p in exc.value.problems]
+
+
+def test_import_creates_agencies_fields_and_services(app, tmp_path):
+    path = write_json(tmp_path, payload(
+        service_data(status="published", published_at="2011-03-01T08:00:00+07:00"),
+        service_data(code="1.000656", name="Đăng ký kết hôn", level=1, forms=[], online_url=None),
+    ))
+    report = load(path)
+    assert (report.created, report.agencies, report.fields) == (2, 2, 1)
+    birth = db.session.scalar(select(Service).where(Service.code == "1.001193"))
+    assert birth.status == "published" and birth.agency.parent.code == "ubnd-tinh"
+    assert birth.published_at.isoformat() == "2011-03-01T01:00:00+00:00"
+    marriage = db.session.scalar(select(Service).where(Service.code == "1.000656"))
+    assert marriage.status == "draft" and marriage.published_at is None
+
+
+def test_imported_history_takes_effect_on_the_files_dates(app, tmp_path):
+    load(write_json(tmp_path, payload(service_data(
+        status="archived", published_at="2010-05-03T08:00:00+07:00",
+        updated_at="2011-02-01T09:00:00+07:00"))))
+    revs = db.session.scalars(select(Revision).order_by(Revision.number)).all()
+    assert [(r.status, r.effective_at.date().isoformat()) for r in revs][1:] == [
+        ("published", "2010-05-03"), ("archived", "2011-02-01")]
+
+
+def test_one_bad_row_rejects_the_file_and_every_bad_row_is_named(app, tmp_path):
+    path = write_json(tmp_path, payload(
+        service_data(code="ok.1"),
+        service_data(code="bad.2", level=7),
+        service_data(code="ok.3"),
+        service_data(code="bad.4", agency="so-khong-co", online_url=""),
+    ))
+    problems = problems_of(path)
+    assert problems == [
+        "services[1] (mã bad.2): Mức độ (level): phải là số nguyên từ 1 đến 4 (Nghị định 43/2011/NĐ-CP).",
+        "services[3] (mã bad.4): Cơ quan thực hiện (agency): không có mã “so-khong-co” trong danh mục.",
+        "services[3] (mã bad.4): Địa chỉ nộp hồ sơ trực tuyến (online_url): "
+        "dịch vụ mức độ 3 phải có địa chỉ nộp hồ sơ trực tuyến.",
+    ]
+    assert (count(Service), count(Agency), count(Revision)) == (0, 0, 0)
+
+
+def test_duplicate_codes_in_one_file_are_refused(app, tmp_path):
+    problems = problems_of(write_json(tmp_path, payload(service_data(), service_data())))
+    assert problems == ["services[1] (mã 1.001193): mã thủ tục trùng với services[0]."]
+
+
+def test_agency_cycle_and_unknown_parent(app, tmp_path):
+    problems = problems_of(write_json(tmp_path, payload(agencies=[
+        {"code": "a", "name": "A", "parent": "b"},
+        {"code": "b", "name": "B", "parent": "a"},
+        {"code": "c", "name": "C", "parent": "khong-co"},
+    ])))
+    assert "agencies[2]: cơ quan cấp trên “khong-co” không có trong danh mục." in problems
+    assert any("vòng lặp" in p for p in problems)
+
+
+def test_existing_code_is_updated_with_a_revision(app, tmp_path):
+    load(write_json(tmp_path, payload(service_data(status="published"))))
+    report = load(write_json(tmp_path, payload(service_data(status="published", fees="10.000 đồng"))))
+    assert (report.created, report.updated) == (0, 1)
+    service = db.session.scalar(select(Service))
+    assert service.fees == "10.000 đồng"
+    assert service.revisions[-1].action == "import"
+    assert service.revisions[-1].changes == {"fees": ["Miễn lệ phí", "10.000 đồng"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("bad.json", b'{"services": [', "JSON không hợp lệ"),
+        ("utf16.csv", "code,name\n1,Đăng ký".encode("utf-16"), "không phải mã UTF-8"),
+        ("shape.json", b'"just a string"', "Tệp JSON phải là"),
+        ("missing.csv", b"code,name\nx,y\n", "thiếu cột: level, agency, field, tier, audience"),
+        ("extra.csv", b"code,name,level,agency,field,tier,audience,mau\n", "cột không xác định: mau"),
+        ("binary.csv", b"\x00\x01\x02code", "chứa ký tự NUL"),
+        ("data.xml", b"<x/>", "Chỉ nhận tệp .json hoặc .csv"),
+        ("broken.json.gz", b"not gzip at all", "không giải nén được"),
+    ],
+)
+def test_malformed_files_get_a_clear_message(app, tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    problems = problems_of(path)
+    assert any(expected in p for p in problems), problems
+
+
+def test_a_file_over_the_limit_is_refused_before_reading(app, tmp_path):
+    path = tmp_path / "huge.json"
+    with path.open("wb") as out:
+        out.truncate(50 * 1024 * 1024)  # a 50 MB file, sparse on disk
+    with pytest.raises(ImportFileError) as exc:
+        read_catalogue(path)
+    assert "Tệp quá lớn: 50,0 MB" in str(exc.value)
+
+
+def test_csv_rows_are_reported_by_line(app, tmp_path, catalogue_refs):
+    good = service_data()
+    rows = [
+        {**good, "steps": "Bước một\nBước hai", "documents": "Tờ khai|1", "forms": "Tờ khai|https://a.vn/t.doc",
+         "legal_basis": "Luật Hộ tịch"},
+        {**good, "code": "x.2", "level": "mười", "steps": "", "documents": "", "forms": "",
+         "legal_basis": ""},
+    ]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(good))
+    writer.writeheader()
+    writer.writerows(rows)
+    path = tmp_path / "services.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    problems = problems_of(path)
+    # The first record spans lines 2-3 (a two-line steps cell): the second starts on line 4.
+    assert problems[0].startswith("dòng 4 (mã x.2): Mức độ (level)")
+
+
+def _catalogue_with_history(tmp_path):
+    load(write_json(tmp_path, payload(
+        service_data(status="published", published_at="2010-06-01T08:00:00+07:00",
+                     documents=[{"name": "Tờ khai | bản gốc", "copies": 2}]),
+        service_data(code="1.000656", name="Đăng ký kết hôn", level=2, online_url=None,
+                     status="archived", published_at="2010-01-04T08:00:00+07:00",
+                     updated_at="2011-01-04T08:00:00+07:00", steps=["Nộp hồ sơ, “tờ khai”; chờ"]),
+        service_data(code="2.0", name="Nháp", level=1, forms=[], online_url=None, processing_days=None),
+    )))
+    return catalogue_dict(db.session)
+
+
+def _reset():
+    from tests.conftest import empty_database
+
+    db.session.remove()
+    empty_database()
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".json.gz"])
+def test_export_then_import_into_empty_database_gives_the_same_catalogue(app, tmp_path, suffix):
+    before = _catalogue_with_history(tmp_path)
+    history_before = [(r.service.code, r.status, r.effective_at) for r in db.session.scalars(
+        select(Revision).order_by(Revision.service_id, Revision.number)) if r.action != "create"]
+    path = tmp_path / f"export{suffix}"
+    assert export_catalogue(db.session, path) == 3
+    refs = {k: before[k] for k in ("agencies", "fields")}
+    _reset()
+    if suffix == ".csv":  # a CSV holds services only: agencies and fields come first
+        load(write_json(tmp_path, payload(agencies=refs["agencies"], fields=refs["fields"]), "refs.json"))
+    load(path)
+    after = catalogue_dict(db.session)
+    assert after == before
+    history_after = [(r.service.code, r.status, r.effective_at) for r in db.session.scalars(
+        select(Revision).order_by(Revision.service_id, Revision.number)) if r.action != "create"]
+    assert sorted(history_after) == sorted(history_before)
+
+
+def test_export_writes_contract_keys(app, tmp_path):
+    _catalogue_with_history(tmp_path)
+    path = tmp_path / "out.json"
+    export_catalogue(db.session, path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data) == {"agencies", "fields", "services"}
+    assert list(data["services"][0]) == [
+        "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps", "method",
+        "documents", "processing_days", "fees", "result", "legal_basis", "requirements", "forms",
+        "online_url", "status", "published_at", "updated_at"]
+    assert data["agencies"][0] == {"code": "ubnd-tinh", "name": "Ủy ban nhân dân tỉnh Đắk Lắk",
+                                   "parent": None}
+    birth = db.session.scalar(select(Service).where(Service.code == "1.001193"))
+    assert record_of(birth) == data["services"][1]
+
+
+def test_gzip_json_is_read(app, tmp_path):
+    path = tmp_path / "c.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(payload(service_data())).encode()))
+    assert load(path).created == 1
