@@ -1,0 +1,1 @@
+"""Benchmarks: each script builds its data, measures, and prints its figures (medians, p95)."""
