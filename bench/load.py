@@ -8,7 +8,8 @@ It prepares an instance directory under bench/out/ (init-db, load-demo, grow the
 catalogue with bulk inserts if asked, reindex when the command exists), starts gunicorn
 with gunicorn.conf.py and N workers on a free port, sends a bounded number of requests to
 each route from a small asyncio client (C connections at once, one request each, as
-gunicorn's sync workers close the connection), then does the same against bench/hello.py.
+gunicorn's sync workers close the connection), and the same to bench/hello.py served the
+same way, in interleaved rounds so that other load on the machine weighs on both alike.
 It prints requests per second and p50/p95/p99 latency per route, and each route's
 throughput as a fraction of the hello app's.
 """
@@ -97,16 +98,25 @@ async def hammer(port: int, path: str, requests: int, concurrency: int) -> tuple
     return latencies, errors, time.perf_counter() - started
 
 
-def measure(port: int, name: str, path: str, requests: int, concurrency: int) -> RouteFigures:
-    figures = RouteFigures(name, path)
-    status = probe(port, path)
-    if status != 200:
-        figures.absent = f"{status}/absent" if status == 404 else f"HTTP {status}"
-        return figures
-    asyncio.run(hammer(port, path, max(20, requests // 10), concurrency))  # warm up caches
-    figures.latencies, figures.errors, figures.seconds = asyncio.run(
-        hammer(port, path, requests, concurrency))
-    return figures
+def measure_rounds(targets: list[tuple[int, RouteFigures]], requests: int, concurrency: int,
+                   rounds: int) -> None:
+    """Every route a share of its requests per round, the hello app included, interleaved:
+    other load on the machine then weighs on the portal and the reference alike."""
+    live = []
+    for port, figures in targets:
+        status = probe(port, figures.path)
+        if status != 200:
+            figures.absent = f"{status}/absent" if status == 404 else f"HTTP {status}"
+            continue
+        asyncio.run(hammer(port, figures.path, max(20, requests // 10), concurrency))  # warm up
+        live.append((port, figures))
+    for _ in range(rounds):
+        for port, figures in live:
+            latencies, errors, seconds = asyncio.run(
+                hammer(port, figures.path, requests // rounds, concurrency))
+            figures.latencies += latencies
+            figures.errors += errors
+            figures.seconds += seconds
 
 
 def probe(port: int, path: str) -> int:
@@ -301,6 +311,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="requests per route")
     parser.add_argument("--concurrency", type=int, default=4, help="connections in flight")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds over all routes; the requests are split between them")
     parser.add_argument("--database-url", help="default: SQLite in the instance directory")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
@@ -314,20 +326,23 @@ def main() -> None:
     os.environ["PORTAL_INSTANCE"] = str(instance)
     params = route_parameters(0)
 
+    load_before = os.getloadavg()[0]
     portal = Gunicorn("portal:create_app()", args.workers, env, OUT / f"gunicorn-portal-{size}.log")
+    hello_server = None
     try:
-        results = [measure(portal.port, name, path, args.requests, args.concurrency)
-                   for name, path in routes(params)]
+        hello_server = Gunicorn("bench.hello:app", args.workers, env, OUT / "gunicorn-hello.log")
+        hello = RouteFigures("hello app", "/")
+        results = [RouteFigures(name, path) for name, path in routes(params)]
+        measure_rounds([(hello_server.port, hello)] + [(portal.port, r) for r in results],
+                       args.requests, args.concurrency, args.rounds)
     finally:
         portal.stop()
-    hello_server = Gunicorn("bench.hello:app", args.workers, env, OUT / "gunicorn-hello.log")
-    try:
-        hello = measure(hello_server.port, "hello app", "/", args.requests, args.concurrency)
-    finally:
-        hello_server.stop()
+        if hello_server:
+            hello_server.stop()
 
     print(f"# {params['total']} services ({size}), {backend}, gunicorn {args.workers} sync workers, "
-          f"{os.cpu_count()} cores, {args.requests} requests per route, {args.concurrency} in flight")
+          f"{os.cpu_count()} cores, {args.requests} requests per route in {args.rounds} interleaved rounds, "
+          f"{args.concurrency} in flight; load average before: {load_before:.1f}")
     print(table(results, hello))
     if args.json:
         args.json.write_text(json.dumps({
