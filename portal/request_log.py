@@ -3,7 +3,10 @@
 gunicorn's access log is switched off (gunicorn.conf.py) in favour of this one, so the
 same line comes out under ``flask run``, gunicorn or any other WSGI server:
 
-    2026-11-27T22:31:05Z pid=4242 GET /services?q=khai%20sinh 200 12.4ms 18532B
+    2026-11-27T22:31:05Z pid=4242 GET /services?q=khai+sinh 200 12.4ms 18532B
+
+It wraps the WSGI app rather than using Flask's request hooks, so the time covers every
+hook and error handler, and a request refused before any view (CSRF, 405) is logged too.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, Response, g, request
+from flask import Flask
 
 LOGGER_NAME = "portal.requests"
 # Kept readable in the log, everything else percent-encoded: a crafted URL cannot
@@ -44,26 +49,46 @@ def request_logger() -> logging.Logger:
     return logger
 
 
-def request_line(method: str, path: str, status: int, millis: float, size: int | None) -> str:
-    shown = quote(path, safe=SAFE_URL_CHARS)
-    length = f"{size}B" if size is not None else "-"
-    return f"pid={os.getpid()} {method} {shown} {status} {millis:.1f}ms {length}"
+def request_target(environ: dict[str, Any]) -> str:
+    """Path and query as sent, percent-encoded where not plain ASCII."""
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1", "replace")
+    line = quote(path, safe=SAFE_URL_CHARS)
+    query = environ.get("QUERY_STRING", "")
+    if query:
+        line += "?" + quote(query.encode("latin-1", "replace"), safe=SAFE_URL_CHARS)
+    return line
+
+
+def request_line(method: str, target: str, status: str, millis: float, size: str | None) -> str:
+    method = method if method.isalpha() and len(method) <= 10 else "?"
+    code = status.split(" ", 1)[0] or "-"
+    return f"pid={os.getpid()} {method} {target} {code} {millis:.1f}ms {size + 'B' if size else '-'}"
+
+
+class RequestLog:
+    """WSGI middleware: times the app and logs the line once the response has started."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], logger: logging.Logger):
+        self.wsgi_app = wsgi_app
+        self.logger = logger
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+        seen: dict[str, Any] = {"status": "500", "length": None}
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any):
+            seen["status"] = status
+            seen["length"] = next((v for k, v in headers if k.lower() == "content-length"), None)
+            return start_response(status, headers, *exc_info)
+
+        try:
+            return self.wsgi_app(environ, recording_start_response)
+        finally:
+            millis = (time.perf_counter() - started) * 1000
+            self.logger.info(request_line(environ.get("REQUEST_METHOD", "?"), request_target(environ),
+                                          seen["status"], millis, seen["length"]))
 
 
 def init_app(app: Flask) -> None:
-    if not app.config.get("REQUEST_LOG", True):
-        return
-    logger = request_logger()
-
-    @app.before_request
-    def start_clock() -> None:
-        g.request_started = time.perf_counter()
-
-    @app.after_request
-    def log_request(response: Response) -> Response:
-        started = g.get("request_started")
-        millis = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-        path = request.full_path if request.query_string else request.path
-        logger.info(request_line(request.method, path, response.status_code, millis,
-                                 response.calculate_content_length()))
-        return response
+    if app.config.get("REQUEST_LOG", True):
+        app.wsgi_app = RequestLog(app.wsgi_app, request_logger())  # type: ignore[method-assign]

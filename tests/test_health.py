@@ -136,12 +136,15 @@ def test_one_log_line_per_request_with_duration(client, capsys):
     capsys.readouterr()
     client.get("/?q=khai+sinh")
     client.get("/no-such-page")
+    client.post("/healthz")
     lines = [ln for ln in capsys.readouterr().err.splitlines() if "pid=" in ln]
-    assert len(lines) == 2
-    first, second = (LINE.match(ln) for ln in lines)
-    assert first and second, lines
+    assert len(lines) == 3
+    first, second, third = (LINE.match(ln) for ln in lines)
+    assert first and second and third, lines
     assert first.group(2) == "/?q=khai+sinh" and first.group(3) == "200"
     assert second.group(2) == "/no-such-page" and second.group(3) == "404"
+    # Refused before any view runs, and still one line.
+    assert third.group(1) == "POST" and third.group(3) == "405"
 
 
 def test_log_line_cannot_be_forged_from_the_url(client, capsys):
