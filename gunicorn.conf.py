@@ -22,6 +22,9 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM/SIGHUP workers finish what they are serving before exiting (deploys, restarts).
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
+# Workers signal they are alive through a file; on a RAM disk a slow disk cannot make the
+# master think they hang.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 # Recycle workers now and then so a slow leak cannot grow for ever; the jitter keeps
 # them from restarting all at once.
