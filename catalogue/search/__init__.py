@@ -89,6 +89,7 @@ def search_services(session: Session, query: SearchQuery) -> SearchResult:
         col = _column(name)
         stmt = (
             select(col, func.count())
+            .select_from(Service)
             .join(Agency, Service.agency_id == Agency.id)
             .join(Field, Service.field_id == Field.id)
             .where(Service.id.in_(ids))
