@@ -124,7 +124,10 @@ def is_http_url(value: str) -> bool:
 
 def _is_form_url(value: str) -> bool:
     """A form is a link to another site, or a file the portal serves itself (``/files/...``)."""
-    return is_http_url(value) or (value.startswith("/") and not value.startswith("//"))
+    # Browsers read "/\\host" like "//host": a backslash never belongs in a portal path.
+    return is_http_url(value) or (
+        value.startswith("/") and not value.startswith("//") and "\\" not in value
+    )
 
 
 def parse_timestamp(value: Any) -> datetime | None:
