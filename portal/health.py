@@ -34,14 +34,21 @@ def check_database() -> str:
 
 
 def _search_module_status(directory: str) -> Any:
-    """Ask the search engine itself, when it offers ``index_status``."""
+    """Ask the search engine itself: the same path a search takes, repairs included."""
     from catalogue import search
 
     index_status = getattr(search, "index_status", None)
-    if not callable(index_status):
-        return None
-    params = inspect.signature(index_status).parameters
-    return index_status(directory) if params else index_status()
+    if callable(index_status):
+        params = inspect.signature(index_status).parameters
+        return index_status(directory) if params else index_status()
+    engine_for = getattr(search, "engine_for", None)
+    engine = engine_for(directory) if callable(engine_for) else None
+    if engine is not None and callable(getattr(engine, "ready", None)):
+        # Opens the index (rebuilding it if it was deleted or damaged) and brings it up to
+        # date with the database: "ok" means the next search will answer.
+        engine.ready(db.engine)
+        return "ok"
+    return None
 
 
 def _open_whoosh_index(directory: str) -> str:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import os
 import select as select_module
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -363,3 +365,94 @@ def test_database_going_away_while_serving_and_coming_back(app, make_service, tm
         relay.stop()
         with served.app_context():
             db.engine.dispose()
+
+
+# ---------------------------------------------------------------- search index damaged
+
+
+def _search_engine_keeps_an_index() -> bool:
+    from catalogue import search
+
+    return callable(getattr(search, "rebuild_index", None))
+
+
+def _damage(index_dir: Path, how: str) -> None:
+    """What an operator's slip or a disk fault does to the index directory."""
+    real = Path(os.path.realpath(index_dir))
+    files = [p for p in real.rglob("*") if p.is_file()]
+    assert files, f"no index files in {real}"
+    if how == "deleted":
+        shutil.rmtree(real)
+        if index_dir.is_symlink():
+            index_dir.unlink()
+    else:
+        # Garbage over every byte, each file keeping its size (a truncated file under a
+        # worker's memory map is another fault: SIGBUS, see the note on issue 7).
+        for path in files:
+            size = path.stat().st_size
+            with path.open("r+b") as handle:
+                handle.write((b"\x00\xffnot an index" * (size // 14 + 1))[:size])
+
+
+@pytest.mark.parametrize("how", ["deleted", "corrupted"])
+def test_search_index_damaged_while_serving_is_rebuilt(app, make_service, runner, tmp_path, how):
+    """gunicorn with 2 workers serving searches; the index is deleted or overwritten with
+    garbage under them: searches keep answering the same results, /healthz stays ok."""
+    if not _search_engine_keeps_an_index():
+        pytest.skip("the search engine on this branch keeps no index on disk")
+    from tests.test_health_gunicorn import free_port, get, wait_until_serving, worker_pids
+
+    make_service(status="published")
+    make_service(code="2.000635", name="Đăng ký kết hôn", level=2, online_url=None, status="published",
+                 summary="Đăng ký kết hôn giữa hai công dân Việt Nam.", result="Giấy chứng nhận kết hôn",
+                 documents=[{"name": "Tờ khai đăng ký kết hôn", "copies": 1}],
+                 forms=[{"title": "Tờ khai đăng ký kết hôn", "url": "https://example.gov.vn/kh.doc"}])
+    assert runner.invoke(args=["reindex"]).exit_code == 0
+    index_dir = Path(app.config["SEARCH_INDEX_DIR"])
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "SEARCH_INDEX_DIR": str(index_dir), "PORTAL_INSTANCE": str(tmp_path / "served"),
+           "WEB_CONCURRENCY": "2", "PORT": str(port), "PYTHONWARNINGS": "ignore"}
+    with (tmp_path / "gunicorn.log").open("w") as log:
+        proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "portal:create_app()",
+                                 "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        wait_until_serving(port, proc)
+
+        def codes_found(q: str) -> list[str]:
+            status, body = get(port, f"/api/v1/services?q={q}")
+            assert status == 200, body[:300]
+            return [item["code"] for item in json.loads(body)["items"]]
+
+        # Each worker opens the index before the damage (several requests reach both).
+        before = {q: [codes_found(q) for _ in range(4)] for q in ("khai+sinh", "ket+hon")}
+        assert "1.001193" in before["khai+sinh"][0] and before["ket+hon"][0] == ["2.000635"]
+
+        _damage(index_dir, how)
+        after = {q: [codes_found(q) for _ in range(4)] for q in ("khai+sinh", "ket+hon")}
+        assert after == before
+
+        # Fresh workers (a deploy, a crash) open the index from disk, not from memory.
+        old_workers = worker_pids(proc.pid)
+        proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (worker_pids(proc.pid) & old_workers
+                                                or len(worker_pids(proc.pid)) < 2):
+            time.sleep(0.2)
+        assert not worker_pids(proc.pid) & old_workers
+        wait_until_serving(port, proc)
+        reopened = {q: [codes_found(q) for _ in range(4)] for q in ("khai+sinh", "ket+hon")}
+        assert reopened == before
+        status, body = get(port, "/services?q=khai+sinh")
+        assert status == 200 and 'href="/services/1.001193"' in body.decode()
+        status, body = get(port, "/healthz")
+        assert status == 200, body
+        assert json.loads(body)["search_index"] == "ok"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
