@@ -189,3 +189,14 @@ def test_log_line_cannot_be_forged_from_the_url(client, capsys):
     lines = [ln for ln in capsys.readouterr().err.splitlines() if "pid=" in ln]
     assert len(lines) == 1
     assert "%0A" in lines[0]
+
+
+def test_sqlite_serves_several_workers_in_wal_mode(app):
+    """Readers go on while another worker writes (write-ahead log), writers wait their turn."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    from sqlalchemy import text
+
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
