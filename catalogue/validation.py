@@ -117,7 +117,9 @@ def is_http_url(value: str) -> bool:
         parts = urlsplit(value)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+    # No spaces, control characters or lone surrogates: a database cannot store the last two.
+    return (parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+            and value.isprintable())
 
 
 def _is_form_url(value: str) -> bool:
@@ -158,7 +160,7 @@ def _text(c: _Checker, key: str, value: Any, *, required: bool, max_len: int,
 
 def _choice(c: _Checker, key: str, value: Any, allowed: dict[str, str]) -> str:
     value = clean_line(value) if isinstance(value, str) else value
-    if value in allowed:
+    if isinstance(value, str) and value in allowed:
         return value
     listed = ", ".join(f"{k} ({v})" for k, v in allowed.items())
     c.fail(key, f"phải là một trong: {listed}.")
