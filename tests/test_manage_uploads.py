@@ -88,7 +88,8 @@ def _post_with_file(client, content, filename, **overrides):
 
 def test_uploaded_form_is_stored_and_served_as_an_attachment(client, accounts, app):
     sign_in(client, "tuphap@daklak.gov.vn")
-    answer = _post_with_file(client, docx_bytes(), "Tờ khai khai sinh.docx")
+    content = docx_bytes()  # built once: zip entries carry the time they were written
+    answer = _post_with_file(client, content, "Tờ khai khai sinh.docx")
     assert answer.status_code == 302
     service = db.session.scalar(select(Service))
     form = service.forms[0]
@@ -101,7 +102,7 @@ def test_uploaded_form_is_stored_and_served_as_an_attachment(client, accounts, a
         assert download.status_code == 200
         assert download.headers["Content-Disposition"].startswith("attachment")
         assert download.headers["X-Content-Type-Options"] == "nosniff"
-        assert download.data == docx_bytes()
+        assert download.data == content
     assert client.get("/files/../secret_key").status_code == 404
     assert client.get("/files/secret_key").status_code == 404
 
