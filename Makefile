@@ -36,6 +36,14 @@ run: install
 	@if $(FLASK) --help | grep -q reindex; then $(FLASK) reindex; fi
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# Production serving: the same preparation as `make run`, then gunicorn with one worker
+# per core (WEB_CONCURRENCY=n to change), on 127.0.0.1:$(PORT) (BIND=0.0.0.0:8000 to change).
+serve: install
+	$(FLASK) init-db
+	$(FLASK) load-demo
+	@if $(FLASK) --help | grep -q reindex; then $(FLASK) reindex; fi
+	PORT=$(PORT) $(BIN)/gunicorn 'portal:create_app()' -c gunicorn.conf.py
+
 lint: install-test
 	$(BIN)/ruff check portal catalogue tests bench scripts
 
@@ -44,3 +52,6 @@ test: install-test chromium lint
 
 clean:
 	rm -rf $(VENV) instance tests/artifacts
+
+bench: install
+	$(BIN)/python -m bench.search

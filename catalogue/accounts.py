@@ -58,3 +58,8 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def set_active(user: User, active: bool) -> None:
+    """Disabling keeps the account and its history; it only stops signing in."""
+    user.active = active

@@ -12,8 +12,9 @@ import unicodedata
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
-# Control characters other than newline and tab never belong in catalogue text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Control characters other than newline and tab never belong in catalogue text, nor lone
+# surrogates (JSON can spell them, "\ud800"; no database can store them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:

@@ -117,12 +117,17 @@ def is_http_url(value: str) -> bool:
         parts = urlsplit(value)
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+    # No spaces, control characters or lone surrogates: a database cannot store the last two.
+    return (parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
+            and value.isprintable())
 
 
 def _is_form_url(value: str) -> bool:
     """A form is a link to another site, or a file the portal serves itself (``/files/...``)."""
-    return is_http_url(value) or (value.startswith("/") and not value.startswith("//"))
+    # Browsers read "/\\host" like "//host": a backslash never belongs in a portal path.
+    return is_http_url(value) or (
+        value.startswith("/") and not value.startswith("//") and "\\" not in value
+    )
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -155,7 +160,7 @@ def _text(c: _Checker, key: str, value: Any, *, required: bool, max_len: int,
 
 def _choice(c: _Checker, key: str, value: Any, allowed: dict[str, str]) -> str:
     value = clean_line(value) if isinstance(value, str) else value
-    if value in allowed:
+    if isinstance(value, str) and value in allowed:
         return value
     listed = ", ".join(f"{k} ({v})" for k, v in allowed.items())
     c.fail(key, f"phải là một trong: {listed}.")

@@ -32,6 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_security(app)
+    register_request_log(app)
     return app
 
 
@@ -45,6 +47,8 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import sqlite_pragmas  # noqa: F401  (WAL for several workers on SQLite)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
@@ -53,9 +57,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, manage, public, statistics
+    from . import api, auth, files, health, manage, public, statistics
 
-    for module in (public, api, statistics, auth, manage):
+    for module in (public, api, statistics, auth, manage, files, health):
         app.register_blueprint(module.bp)
     # The API answers JSON to programs; it takes no form posts, so no CSRF token.
     csrf.exempt(api.bp)
@@ -73,7 +77,19 @@ def register_template_helpers(app: Flask) -> None:
     init_app(app)
 
 
+def register_security(app: Flask) -> None:
+    from .security import init_app
+
+    init_app(app)
+
+
 def register_commands(app: Flask) -> None:
     from .cli import init_app
+
+    init_app(app)
+
+
+def register_request_log(app: Flask) -> None:
+    from .request_log import init_app
 
     init_app(app)

@@ -115,8 +115,28 @@ def create_user_command(email: str, role: str, agency_code: str | None,
     click.echo(f"Đã tạo tài khoản {user.email} ({user.role}).")
 
 
+@click.command("reindex")
+@click.option("--procs", type=click.IntRange(1, 64), default=None,
+              help="Số tiến trình lập chỉ mục (mặc định: số lõi CPU).")
+@with_appcontext
+def reindex_command(procs: int | None) -> None:
+    """Rebuild the search index from the database into a new directory, swapped in atomically."""
+    import time
+
+    from catalogue.search import IndexUnavailable, rebuild_index
+
+    started = time.perf_counter()
+    try:
+        count = rebuild_index(db.session, index_dir=current_app.config["SEARCH_INDEX_DIR"], procs=procs)
+    except (IndexUnavailable, OSError) as exc:
+        _fail(f"Không lập được chỉ mục tìm kiếm: {exc}")
+    click.echo(f"Đã lập chỉ mục tìm kiếm cho {count} dịch vụ đã công bố "
+               f"trong {time.perf_counter() - started:.1f} giây.")
+
+
 COMMANDS = [
     init_db_command, load_demo_command, import_command, export_command, create_user_command,
+    reindex_command,
 ]
 
 

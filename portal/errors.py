@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -43,7 +46,47 @@ def error_page(status: int, detail: str | None = None):
                            message=detail or message), status
 
 
+DATABASE_DOWN = ("Không kết nối được cơ sở dữ liệu. Hệ thống tạm thời không phục vụ được; "
+                 "vui lòng thử lại sau ít phút.")
+RETRY_AFTER_SECONDS = "30"
+# Raised when the database cannot be reached (server down, network cut, pool exhausted,
+# SQLite file unopenable or locked): the site is unavailable, not broken.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeoutError)
+
+
+def database_unavailable_page():
+    """503 that renders even when the page chrome itself would need the database."""
+    title = MESSAGES[503][0]
+    if wants_json():
+        response = api_error(503, DATABASE_DOWN, "database_unavailable")[0]
+    else:
+        try:
+            body = render_template("error.html", status=503, title=title, message=DATABASE_DOWN)
+        except Exception:  # a template helper touched the database again: plain page
+            body = (f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{escape(title)}'
+                    f"</title><h1>{escape(title)}</h1><p>{escape(DATABASE_DOWN)}</p></html>")
+        response = Response(body, mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
 def init_app(app: Flask) -> None:
+    def database_unavailable(exc: Exception):
+        from .extensions import db
+
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        app.logger.error("Database unavailable on %s: %s", request.path, reason[0])
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is discarded at teardown
+            pass
+        return database_unavailable_page()
+
+    for error in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error, database_unavailable)
+
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         return error_page(400, "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
@@ -57,5 +100,7 @@ def init_app(app: Flask) -> None:
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return database_unavailable(exc)
         app.logger.exception("Unhandled error on %s", request.path)
         return error_page(InternalServerError.code)

@@ -27,6 +27,9 @@ from portal.extensions import db
 
 SECRET = "test-secret-" + uuid.uuid4().hex
 
+# Accounts and sign-in helpers of the editing pages (issue 5).
+pytest_plugins = ["tests.manage_support"]
+
 
 def _postgres_schema_url(url: str) -> tuple[str, str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"

@@ -106,3 +106,12 @@ def test_bad_timestamp_is_reported():
         validate_service(service_data(published_at="07/07/2011"), agency_codes=AGENCIES,
                          field_codes=FIELDS, with_history=True)
     assert exc.value.errors[0].field == "published_at"
+
+
+
+@pytest.mark.parametrize("url", ["/\\evil.example/x.pdf", "//evil.example/x.pdf", "javascript:alert(1)"])
+def test_form_url_cannot_leave_the_site_by_a_trick(url):
+    found = errors(forms=[{"title": "Tờ khai", "url": url}])
+    assert found["forms"] == [
+        "Mẫu đơn, tờ khai (forms[0].url): phải là địa chỉ http(s) hoặc tệp đã tải lên."
+    ]

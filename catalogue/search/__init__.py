@@ -1,24 +1,56 @@
 """The search seam: the pages and the API call these functions, the engine stays behind.
 
-This first implementation filters in SQL and matches the query against folded names in
-Python; it is correct for a small catalogue and is to be replaced by the Whoosh index
-(issue 4) behind the same functions.
+``search_services(session, query)`` and ``suggest(session, prefix, limit)`` answer from
+a Whoosh index of the published catalogue kept in ``SEARCH_INDEX_DIR``. The directory is
+taken, in order, from the ``index_dir=`` keyword, from :func:`configure` (for code run
+outside Flask: benchmarks, scripts), or from ``current_app.config["SEARCH_INDEX_DIR"]``.
+
+Before every answer the engine brings the index up to date with the database's change
+log (see ``sync.py``), so what any process or machine committed is found at once; a
+missing or damaged index is rebuilt from the database by itself (``index.py``).
+``rebuild_index(session)`` is the ``reindex`` command's work.
+
+Whoosh package: whoosh-reloaded 2.7.5 (pinned), not whoosh 2.7.4: the same code line and
+index format under the same ``import whoosh``, but free of the SyntaxWarnings 2.7.4 emits
+on Python 3.12+ (the suite runs with warnings as errors) and passing its own tests on
+3.11-3.13. Its one known trap, ``Searcher.refresh()`` returning deleted documents, is
+avoided by design: this package never uses Whoosh searchers; a changed generation is
+opened afresh (``view.py``).
+
+Package layout: ``analysis`` (Vietnamese folding), ``schema`` (fields, documents),
+``index`` (build, generations, atomic swap, repair), ``sync`` (change-log replay),
+``view`` (one generation's arrays and posting lists), ``query`` (safe parsing),
+``engine`` (ranking, facets, suggestions).
 """
 
 from __future__ import annotations
 
+import html
+import os
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import literal, select
+from sqlalchemy.orm import Session, defer
 
 from ..models import Agency, Field, Service, Status
-from ..text import fold
+from .analysis import clean_query, folded_words, highlight_spans, nfc
+from .engine import SearchEngine, facet_value
+from .index import IndexUnavailable
+from .query import MAX_CHARS, MAX_WORDS, parse_query
+from .schema import AUDIENCES, TIERS
+
+__all__ = [
+    "FACETS", "SORTS", "Hit", "IndexUnavailable", "SearchQuery", "SearchResult", "configure",
+    "rebuild_index", "search_services", "suggest",
+]
 
 FACETS = ("level", "agency", "field", "tier", "audience")
 SORTS = ("relevance", "name", "newest")
+SNIPPET_CHARS = 220
 
 
 @dataclass
@@ -42,6 +74,7 @@ class SearchQuery:
 @dataclass
 class Hit:
     service: Service
+    # "name" always; "summary" holds a snippet when the summary has a matching word.
     highlights: dict[str, Markup] = field(default_factory=dict)
 
 
@@ -51,71 +84,186 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     suggestion: str | None = None
+    # A message for the user about the query itself (e.g. only its first words were used).
+    notice: str | None = None
 
 
-def _column(name: str) -> Any:
-    return {
-        "level": Service.level, "agency": Agency.code, "field": Field.code,
-        "tier": Service.tier, "audience": Service.audience,
-    }[name]
+# Columns a result list does not show: loaded only if a caller touches them.
+_DEFER_OPTIONS = tuple(defer(c) for c in (
+    Service.steps, Service.documents, Service.legal_basis, Service.forms, Service.method,
+    Service.fees, Service.result, Service.requirements))
+
+_configured: str | None = None
+_engines: OrderedDict[str, SearchEngine] = OrderedDict()
 
 
-def _base(query: SearchQuery, skip: str | None = None) -> Any:
-    stmt = (
-        select(Service.id)
-        .join(Agency, Service.agency_id == Agency.id)
-        .join(Field, Service.field_id == Field.id)
-        .where(Service.status == Status.PUBLISHED)
-    )
-    for name, value in query.filters().items():
-        if name != skip:
-            stmt = stmt.where(_column(name) == value)
-    return stmt
+def configure(index_dir: str | os.PathLike[str] | None) -> None:
+    """Set the index directory for callers outside a Flask app context."""
+    global _configured
+    _configured = os.fspath(index_dir) if index_dir is not None else None
 
 
-def _matches(session: Session, q: str, ids: list[int]) -> list[int]:
-    words = fold(q).split()
-    if not words:
-        return ids
-    rows = session.execute(select(Service.id, Service.name, Service.code).where(Service.id.in_(ids)))
-    return [i for i, name, code in rows if all(w in fold(f"{name} {code}") for w in words)]
+def _index_dir(index_dir: str | os.PathLike[str] | None) -> str:
+    if index_dir is not None:
+        return os.fspath(index_dir)
+    if _configured is not None:
+        return _configured
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config["SEARCH_INDEX_DIR"]
+    raise RuntimeError("no search index directory: pass index_dir= or call configure()")
 
 
-def search_services(session: Session, query: SearchQuery) -> SearchResult:
-    ids = list(session.scalars(_base(query)))
-    ids = _matches(session, query.q, ids)
-    facets: dict[str, dict[str, int]] = {}
-    for name in FACETS:
-        col = _column(name)
-        stmt = (
-            select(col, func.count())
-            .join(Agency, Service.agency_id == Agency.id)
-            .join(Field, Service.field_id == Field.id)
-            .where(Service.id.in_(ids))
-            .group_by(col)
-        )
-        facets[name] = {str(k): n for k, n in session.execute(stmt)}
-    order = {
-        "name": Service.name, "newest": Service.published_at.desc(),
-    }.get(query.sort, Service.name)
-    start = (query.page - 1) * query.per_page
-    page = list(
-        session.scalars(
-            select(Service).where(Service.id.in_(ids)).order_by(order, Service.code)
-            .offset(start).limit(query.per_page)
-        ).unique()
-    )
-    return SearchResult(total=len(ids), hits=[Hit(s, {"name": escape(s.name)}) for s in page],
-                        facets=facets)
+def engine_for(index_dir: str | os.PathLike[str] | None = None) -> SearchEngine:
+    """The process's engine for a directory (one per directory, reused across requests)."""
+    path = os.path.abspath(_index_dir(index_dir))
+    engine = _engines.get(path)
+    if engine is None:
+        engine = _engines[path] = SearchEngine(path)
+        while len(_engines) > 8:
+            _, old = _engines.popitem(last=False)
+            if old.view is not None:
+                old.view.close()
+    _engines.move_to_end(path)
+    return engine
 
 
-def suggest(session: Session, prefix: str, limit: int = 10) -> list[tuple[str, str]]:
-    """Services whose names start like what is being typed, diacritics or not."""
-    start = fold(prefix).strip()
-    if not start:
-        return []
+_CODES_SECONDS = 30.0
+_codes_cache: dict[str, tuple[float, dict[int, str], dict[int, str]]] = {}
+
+
+def _codes(session: Session, need_codes: set[str] = frozenset(), need_ids: set[int] = frozenset(),
+           ) -> tuple[dict[int, str], dict[int, str]]:
+    """Codes of agencies and fields by id: reference data, re-read every 30 s and at once
+    when a code or id asked for is not known (a new agency or field)."""
+    key = str(session.get_bind().url)
+    cached = _codes_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < _CODES_SECONDS:
+        _, agencies, fields = cached
+        known_codes = set(agencies.values()) | set(fields.values())
+        if need_codes <= known_codes and need_ids <= (set(agencies) | set(fields)):
+            return agencies, fields
     rows = session.execute(
-        select(Service.code, Service.name).where(Service.status == Status.PUBLISHED)
-        .order_by(Service.name)
-    )
-    return [(c, n) for c, n in rows if fold(n).startswith(start)][:limit]
+        select(literal("a"), Agency.id, Agency.code).union_all(select(literal("f"), Field.id, Field.code))
+    ).all()
+    agencies = {i: c for k, i, c in rows if k == "a"}
+    fields = {i: c for k, i, c in rows if k == "f"}
+    _codes_cache[key] = (time.monotonic(), agencies, fields)
+    return agencies, fields
+
+
+def _filter_values(query: SearchQuery, agencies: dict[int, str], fields: dict[int, str]) -> dict[str, int]:
+    """Filters as the index stores them; an unknown value matches nothing (-1)."""
+    values: dict[str, int] = {}
+    for name, value in query.filters().items():
+        if name == "level":
+            values[name] = int(value)
+        elif name == "agency":
+            values[name] = next((i for i, c in agencies.items() if c == value), -1)
+        elif name == "field":
+            values[name] = next((i for i, c in fields.items() if c == value), -1)
+        elif name == "tier":
+            values[name] = TIERS.index(value) if value in TIERS else -1
+        elif name == "audience":
+            values[name] = AUDIENCES.index(value) if value in AUDIENCES else -1
+    return values
+
+
+def search_services(session: Session, query: SearchQuery, *,
+                    index_dir: str | os.PathLike[str] | None = None) -> SearchResult:
+    engine = engine_for(index_dir)
+    parsed = parse_query(query.q)
+    wanted = {v for k, v in query.filters().items() if k in ("agency", "field")}
+    agencies, fields = _codes(session, need_codes=wanted)
+    page, per_page = max(int(query.page), 1), max(int(query.per_page), 1)
+    start = (page - 1) * per_page
+    outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
+                            query.sort if query.sort in SORTS else "relevance", start, start + per_page)
+    services = {s.id: s for s in session.scalars(
+        select(Service).options(*_DEFER_OPTIONS)
+        .where(Service.id.in_(outcome.sids), Service.status == Status.PUBLISHED)
+    )} if outcome.sids else {}
+    words = frozenset(parsed.folded)
+    hits = [Hit(services[sid], highlights_of(services[sid], words))
+            for sid in outcome.sids if sid in services]
+    seen = set(outcome.facets.get("agency", {})) | set(outcome.facets.get("field", {}))
+    if not seen <= (set(agencies) | set(fields)):
+        agencies, fields = _codes(session, need_ids=seen)
+    names = {"agency": agencies, "field": fields}
+    facets = {
+        name: {names[name].get(v, str(v)) if name in names else facet_value(name, v): n
+               for v, n in counts.items()}
+        for name, counts in outcome.facets.items()
+    }
+    notice = None
+    if parsed.truncated:
+        notice = f"Câu tìm kiếm quá dài: chỉ dùng {MAX_WORDS} từ đầu tiên."
+    elif query.q.strip() and parsed.empty:
+        notice = "Câu tìm kiếm không có chữ hay số nào: đang hiển thị toàn bộ danh mục."
+    return SearchResult(outcome.total, hits, facets, outcome.suggestion, notice)
+
+
+def suggest(session: Session, prefix: str, limit: int = 10, *,
+            index_dir: str | os.PathLike[str] | None = None) -> list[tuple[str, str]]:
+    """Services whose names start like what is being typed, diacritics or not."""
+    words = folded_words(clean_query(prefix or "", MAX_CHARS))[:MAX_WORDS]
+    if not words:
+        return []
+    sids = engine_for(index_dir).suggest(session.get_bind(), words, limit)
+    rows = {sid: (code, name) for sid, code, name in session.execute(
+        select(Service.id, Service.code, Service.name)
+        .where(Service.id.in_(sids), Service.status == Status.PUBLISHED))}
+    return [rows[s] for s in sids if s in rows]
+
+
+def rebuild_index(session: Session, *, index_dir: str | os.PathLike[str] | None = None,
+                  procs: int | None = None) -> int:
+    """Build a new index generation from the database and swap it in; returns its size."""
+    return engine_for(index_dir).rebuild(session.get_bind(), procs)
+
+
+def highlight(text: str, words: frozenset[str]) -> Markup:
+    """``text`` escaped, with the words matching the query wrapped in <mark>."""
+    text = nfc(text)
+    spans = highlight_spans(text, words) if words else []
+    if not spans:
+        return escape(text)
+    out, last = [], 0
+    for a, b in spans:
+        out.append(html.escape(text[last:a]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        last = b
+    out.append(html.escape(text[last:]))
+    return Markup("".join(out))
+
+
+def snippet(text: str, words: frozenset[str]) -> Markup | None:
+    """A stretch of ``text`` around its first matching word, highlighted; None if none."""
+    text = nfc(text)
+    spans = highlight_spans(text, words)
+    if not spans:
+        return None
+    first = spans[0][0]
+    begin = max(0, first - SNIPPET_CHARS // 3)
+    if begin:
+        space = text.rfind(" ", 0, begin)
+        begin = space + 1 if space >= 0 else begin
+    end = min(len(text), begin + SNIPPET_CHARS)
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > first else end
+    piece = highlight(text[begin:end], words)
+    return Markup("").join([Markup("…") if begin else Markup(""), piece,
+                            Markup("…") if end < len(text) else Markup("")])
+
+
+def highlights_of(service: Service, words: frozenset[str]) -> dict[str, Markup]:
+    in_code = any(w in service.code.lower() for w in words)
+    marks = {"name": highlight(service.name, words),
+             "code": highlight(service.code, words) if in_code else escape(service.code)}
+    summary = snippet(service.summary or "", words) if words else None
+    if summary is not None:
+        marks["summary"] = summary
+    return marks
+

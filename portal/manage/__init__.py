@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+from . import history, services, users  # noqa: E402,F401

@@ -2,18 +2,146 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, abort, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
+from catalogue.directory import (
+    ancestors_of,
+    build_agency_tree,
+    find_agency_node,
+    online_services,
+    published_services_for_sitemap,
+    published_services_of,
+)
+from catalogue.models import Agency
+from catalogue.operations import find_service
+from catalogue.search import SearchQuery
 from catalogue.statistics import count_by_level, online_total
+from catalogue.usage import most_viewed_services, record_service_view
+from catalogue.validation import CODE_RE
 
 from ..extensions import db
 from . import bp
+from .listing import (
+    SORT_LABELS,
+    ListingParamError,
+    catalogue_names,
+    parse_request_args,
+    query_args,
+    run_search,
+)
+
+HOME_FIELDS = 12
+HOME_SERVICES = 8
+# Below this many viewed services the ranking says little; the home page shows services
+# that can be submitted online instead, under their own heading.
+MIN_POPULAR = 3
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs(text: str | None) -> Markup:
+    """Multi-line catalogue text as paragraphs, escaped: editors type plain text."""
+    if not text:
+        return Markup("")
+    parts = [p.strip() for p in text.replace("\r", "").split("\n") if p.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(escape(p)) for p in parts)
+
+
+@bp.app_template_global("canonical_for")
+def canonical_for(endpoint: str, **values: object) -> str:
+    return url_for(endpoint, _external=True, **values)
 
 
 @bp.get("/")
 def home():
+    overview = run_search(SearchQuery(per_page=1))
+    _, fields = catalogue_names()
+    popular = most_viewed_services(db.session, HOME_SERVICES)
+    if len(popular) < MIN_POPULAR:
+        popular = []
     return render_template(
         "public/home.html",
         online_total=online_total(db.session),
         by_level=count_by_level(db.session),
+        fields=sorted(
+            ((code, fields.get(code, code), n) for code, n in overview.facets.get("field", {}).items()),
+            key=lambda item: (-item[2], item[1]),
+        ),
+        home_fields=HOME_FIELDS,
+        agency_tree=build_agency_tree(db.session),
+        popular=popular,
+        online=[] if popular else online_services(db.session, HOME_SERVICES),
     )
+
+
+@bp.get("/services")
+def services():
+    try:
+        query, agencies, fields = parse_request_args(request.args)
+    except ListingParamError as exc:
+        return render_template("public/services.html", error=exc.message, query=SearchQuery(),
+                               result=None, agencies={}, fields={}, sort_labels=SORT_LABELS,
+                               query_args=query_args), 400
+    result = run_search(query)
+    return render_template(
+        "public/services.html", error=None, query=query, result=result, agencies=agencies,
+        fields=fields, sort_labels=SORT_LABELS, query_args=query_args,
+        pages=max(1, -(-result.total // query.per_page)),
+    )
+
+
+@bp.get("/services/<code>")
+def service(code: str):
+    found = find_service(db.session, code) if CODE_RE.match(code) else None
+    if found is None or not found.is_public:
+        abort(404)
+    page = render_template(
+        "public/service.html", service=found, ancestors=ancestors_of(found.agency),
+    )
+    if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
+        _count_view(found.id)
+    return page
+
+
+def _count_view(service_id: int) -> None:
+    """Best effort: a busy database must not cost the citizen the page they asked for."""
+    try:
+        record_service_view(db.session, service_id)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.warning("service view not counted", exc_info=True)
+
+
+@bp.get("/agencies")
+def agencies():
+    return render_template("public/agencies.html", tree=build_agency_tree(db.session))
+
+
+@bp.get("/agencies/<code>")
+def agency(code: str):
+    node = find_agency_node(build_agency_tree(db.session), code) if CODE_RE.match(code) else None
+    if node is None:
+        abort(404)
+    return render_template(
+        "public/agency.html", node=node, ancestors=ancestors_of(node.agency),
+        services=published_services_of(db.session, node.agency),
+    )
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    agency_codes = list(db.session.scalars(select(Agency.code).order_by(Agency.code)))
+    xml = render_template(
+        "public/sitemap.xml", services=published_services_for_sitemap(db.session),
+        agency_codes=agency_codes,
+    )
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    body = f"User-agent: *\nDisallow: /manage/\nSitemap: {url_for('public.sitemap', _external=True)}\n"
+    return Response(body, mimetype="text/plain")

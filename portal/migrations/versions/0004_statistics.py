@@ -1,7 +1,7 @@
 """statistics: revision.superseded_at, monthly counts, a covering index for as-of counts
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-27 22:50:00
 
 ``superseded_at`` is the end of the interval during which a revision is its service's
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002'
-down_revision = '0001'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

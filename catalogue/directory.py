@@ -1,0 +1,100 @@
+"""The catalogue as citizens browse it: the agency tree, each agency's services, and the
+level 3 and 4 services to put forward when the portal has no usage figures yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import Agency, Service, Status
+
+
+@dataclass
+class AgencyNode:
+    agency: Agency
+    own: int = 0
+    children: list[AgencyNode] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Published services of the agency and of every agency under it."""
+        return self.own + sum(child.total for child in self.children)
+
+
+def published_count_by_agency(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(Service.agency_id, func.count())
+        .where(Service.status == Status.PUBLISHED)
+        .group_by(Service.agency_id)
+    )
+    return {agency_id: n for agency_id, n in rows}
+
+
+def build_agency_tree(session: Session) -> list[AgencyNode]:
+    """Every agency once, under its parent, with published counts; roots by name."""
+    counts = published_count_by_agency(session)
+    agencies = list(session.scalars(select(Agency).order_by(Agency.name)))
+    nodes = {a.id: AgencyNode(a, counts.get(a.id, 0)) for a in agencies}
+    roots = []
+    for agency in agencies:
+        node = nodes[agency.id]
+        if agency.parent_id is not None and agency.parent_id in nodes:
+            nodes[agency.parent_id].children.append(node)
+        else:
+            roots.append(node)
+    return roots
+
+
+def find_agency_node(roots: list[AgencyNode], code: str) -> AgencyNode | None:
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node.agency.code == code:
+            return node
+        stack.extend(node.children)
+    return None
+
+
+def ancestors_of(agency: Agency) -> list[Agency]:
+    """Parents from the root down, for the breadcrumb; stops on a (corrupt) cycle."""
+    chain: list[Agency] = []
+    seen = {agency.id}
+    parent = agency.parent
+    while parent is not None and parent.id not in seen:
+        chain.append(parent)
+        seen.add(parent.id)
+        parent = parent.parent
+    return list(reversed(chain))
+
+
+def published_services_of(session: Session, agency: Agency) -> list[Service]:
+    return list(
+        session.scalars(
+            select(Service)
+            .where(Service.agency_id == agency.id, Service.status == Status.PUBLISHED)
+            .order_by(Service.name, Service.code)
+        ).unique()
+    )
+
+
+def online_services(session: Session, limit: int = 8) -> list[Service]:
+    """Published services a citizen can submit online (levels 4 then 3), by name."""
+    return list(
+        session.scalars(
+            select(Service)
+            .where(Service.status == Status.PUBLISHED, Service.level >= 3)
+            .order_by(Service.level.desc(), Service.name, Service.code)
+            .limit(limit)
+        ).unique()
+    )
+
+
+def published_services_for_sitemap(session: Session) -> list[tuple[str, object]]:
+    rows = session.execute(
+        select(Service.code, Service.updated_at)
+        .where(Service.status == Status.PUBLISHED)
+        .order_by(Service.code)
+    )
+    return [(code, updated) for code, updated in rows]

@@ -1,0 +1,51 @@
+"""A user's query string made safe and split into what the engine ranks by.
+
+No query language is exposed: Whoosh's parser would turn a lone quote, ``*`` or
+``AND(`` into syntax errors or into a scan of every term. Words are whatever ``\\w+``
+finds; every word must match (AND), in any of the searched fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .analysis import WORD, bigrams, clean_query, fold_text, has_marks, nfc
+
+MAX_CHARS = 500
+MAX_WORDS = 12
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    typed: list[str]      # the words as typed (NFC), for "did you mean"; one per folded word
+    folded: list[str]     # what must match (each distinct folded word once)
+    sequence: list[str]   # the folded words in order, aligned with ``typed``
+    exact: list[str]      # words typed with diacritics, lowercase: rank their exact form first
+    pairs: list[str]      # adjacent folded words: rank the phrase above scattered words
+    truncated: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.folded
+
+
+def parse_query(q: str | None) -> ParsedQuery:
+    text = clean_query(q or "", MAX_CHARS)
+    typed, folded = [], []
+    for word in WORD.findall(text):
+        parts = WORD.findall(fold_text(word))  # letters outside Latin fold to nothing
+        if len(parts) == 1:
+            typed.append(word)
+            folded.append(parts[0])
+        else:
+            typed.extend(parts)
+            folded.extend(parts)
+    truncated = len(typed) > MAX_WORDS or len(q or "") > MAX_CHARS
+    typed, folded = typed[:MAX_WORDS], folded[:MAX_WORDS]
+    exact = [nfc(w).lower() for w in typed if has_marks(w.lower())]
+    unique: list[str] = []
+    for w in folded:
+        if w not in unique:
+            unique.append(w)
+    return ParsedQuery(typed=typed, folded=unique, sequence=folded, exact=sorted(set(exact)),
+                       pairs=bigrams(folded), truncated=truncated)

@@ -1,0 +1,278 @@
+"""One index generation opened for searching: per-document arrays and posting lists.
+
+Whoosh keeps the postings on disk; this module reads a term's whole posting list into
+numpy arrays once and keeps it for the life of the segment (segments never change after
+they are written; deletions are a separate mask). A query then costs a few vector
+operations over the catalogue instead of a Python loop per matching document: counting
+every match, facet counts and top-k ranking all come from the same arrays.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+from whoosh.reading import SegmentReader, TermNotFound
+
+from .index import INDEX_NAME, STATE_FILE, SyncState, read_state
+from .schema import MATCH_FIELDS, META
+
+EMPTY_IDS = np.zeros(0, dtype=np.int32)
+EMPTY_TF = np.zeros(0, dtype=np.float32)
+# Memory budgets of a worker's caches (posting lists are ~8 bytes a posting): together
+# they keep a worker serving 100,000 services well under 300 MB.
+SEGMENT_CACHE_BYTES = 16 * 1024 * 1024  # per segment
+VIEW_CACHE_BYTES = 24 * 1024 * 1024
+DERIVED_CACHE_BYTES = 32 * 1024 * 1024
+
+
+class ByteLRU:
+    """A least-recently-used cache of array pairs, bounded by their size in bytes."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> tuple[np.ndarray, np.ndarray] | None:
+        hit = self.items.get(key)
+        if hit is not None:
+            self.items.move_to_end(key)
+        return hit
+
+    def put(self, key: tuple[str, str], value: tuple[np.ndarray, np.ndarray]) -> None:
+        self.items[key] = value
+        self.size += value[0].nbytes + value[1].nbytes + 200
+        while self.size > self.limit and len(self.items) > 1:
+            _, (a, b) = self.items.popitem(last=False)
+            self.size -= a.nbytes + b.nbytes + 200
+
+
+class SegmentData:
+    """A segment's reader, its per-document records and the posting lists read so far."""
+
+    def __init__(self, reader: SegmentReader, doccount: int):
+        self.reader = reader
+        self.doccount = doccount
+        self.meta = self._read_meta()
+        self.postings = ByteLRU(SEGMENT_CACHE_BYTES)
+
+    def _read_meta(self) -> np.ndarray:
+        meta = np.zeros(self.doccount, dtype=META)
+        if not self.reader.has_column("meta"):
+            return meta
+        column = self.reader.column_reader("meta", translate=False)
+        # The fixed-width column is one contiguous run of records: read it at once.
+        count = min(column._count, self.doccount)
+        raw = column._dbfile.get(column._basepos, count * META.itemsize)
+        meta[:count] = np.frombuffer(raw, dtype=META, count=count)
+        return meta
+
+    def read_postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (field, term)
+        hit = self.postings.get(key)
+        if hit is not None:
+            return hit
+        try:
+            matcher = self.reader._terms.matcher(field, term.encode("utf-8"),
+                                                 self.reader.schema[field].format)
+        except (TermNotFound, KeyError):
+            result = (EMPTY_IDS, EMPTY_TF)
+        else:
+            result = _drain(matcher)
+        self.postings.put(key, result)
+        return result
+
+
+def _drain(matcher: object) -> tuple[np.ndarray, np.ndarray]:
+    """All document numbers and frequencies of a posting list, block by block."""
+    if not isinstance(matcher, W3LeafMatcher):  # a posting inlined in the term info
+        ids, tfs = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            tfs.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)
+    id_blocks, tf_blocks = [], []
+    while not matcher._atend:
+        if matcher._data is None:
+            matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        n = matcher._blocklength
+        id_blocks.append(np.cumsum(np.array(raw_ids, dtype=np.int64)))
+        if raw_weights is None:
+            tf_blocks.append(np.ones(n, dtype=np.float32))
+        elif isinstance(raw_weights, float):
+            tf_blocks.append(np.full(n, raw_weights, dtype=np.float32))
+        else:
+            tf_blocks.append(np.array(raw_weights, dtype=np.float32))
+        matcher._next_block()
+    if not id_blocks:
+        return EMPTY_IDS, EMPTY_TF
+    return np.concatenate(id_blocks).astype(np.int32), np.concatenate(tf_blocks)
+
+
+@contextmanager
+def closing_on_error(storage: FileStorage) -> Iterator[None]:
+    """Close every file opened through ``storage`` if opening the index fails part-way
+    (Whoosh leaves them open when a damaged file raises)."""
+    opened: list[object] = []
+    original = storage.open_file
+
+    def tracking(name: str, *args: object, **kwargs: object) -> object:
+        handle = original(name, *args, **kwargs)
+        opened.append(handle)
+        return handle
+
+    storage.open_file = tracking  # type: ignore[method-assign]
+    try:
+        yield
+    except BaseException:
+        for handle in opened:
+            try:
+                handle.close()  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001, S110 - already broken
+                pass
+        raise
+    finally:
+        del storage.open_file
+
+
+@dataclass
+class Leaf:
+    segid: str
+    data: SegmentData
+    offset: int
+
+
+class View:
+    """A consistent picture of one generation: its segments, arrays and sync state."""
+
+    def __init__(self, directory: Path, segments_cache: dict[str, SegmentData]):
+        self.directory = directory
+        # Plain reads, not mmap: a mapped index counts in every worker's resident memory.
+        self.storage = FileStorage(str(directory), supports_mmap=False)
+        with closing_on_error(self.storage):
+            self._open(segments_cache)
+
+    def _open(self, segments_cache: dict[str, SegmentData]) -> None:
+        directory = self.directory
+        toc = TOC.read(self.storage, INDEX_NAME)
+        self.generation = toc.generation
+        # The state file is replaced after every change of this generation (see sync.py),
+        # so its inode tells cheaply whether the generation moved on.
+        self.state_inode = os.stat(directory / STATE_FILE).st_ino
+        self.state: SyncState = read_state(directory)
+        self.leaves: list[Leaf] = []
+        offset = 0
+        alive_parts, meta_parts = [], []
+        for segment in toc.segments:
+            segid = segment.segment_id()
+            data = segments_cache.get(segid)
+            if data is None:
+                reader = SegmentReader(self.storage, toc.schema, segment, generation=toc.generation)
+                data = SegmentData(reader, segment.doc_count_all())
+            self.leaves.append(Leaf(segid, data, offset))
+            alive = data.meta["live"] == 1
+            if segment.has_deletions():
+                alive = alive.copy()
+                alive[np.fromiter(segment.deleted_docs(), dtype=np.int64)] = False
+            alive_parts.append(alive)
+            meta_parts.append(data.meta)
+            offset += data.doccount
+        self.size = offset
+        self.meta = np.concatenate(meta_parts) if meta_parts else np.zeros(0, dtype=META)
+        self.alive = np.concatenate(alive_parts) if alive_parts else np.zeros(0, dtype=bool)
+        self.live_ids = np.flatnonzero(self.alive)
+        self.live_count = len(self.live_ids)
+        self.cols = {name: np.ascontiguousarray(self.meta[name])
+                     for name in ("sid", "level", "agency", "field", "tier", "audience", "published")}
+        self.cols["published"] = self.cols["published"].astype(np.int64)
+        # Results computed from this generation's postings (per-word scores), by key.
+        self.derived = ByteLRU(DERIVED_CACHE_BYTES)
+        self.lengths = {
+            f: self.meta[f"len_{f}"].astype(np.float32) for f in MATCH_FIELDS
+        }
+        self.avg_length = {
+            f: max(float(self.lengths[f][self.alive].mean()) if self.live_count else 1.0, 1.0)
+            for f in MATCH_FIELDS
+        }
+        self._postings = ByteLRU(VIEW_CACHE_BYTES)  # lists joined across segments
+        self._name_rank: np.ndarray | None = None
+
+    def is_current(self) -> bool:
+        try:
+            return os.stat(self.directory / STATE_FILE).st_ino == self.state_inode
+        except OSError:
+            return False
+
+    def segment_cache(self) -> dict[str, SegmentData]:
+        return {leaf.segid: leaf.data for leaf in self.leaves}
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Global document numbers (deleted ones included) and frequencies of a term."""
+        key = (field, term)
+        hit = self._postings.get(key)
+        if hit is not None:
+            return hit
+        if len(self.leaves) == 1:
+            result = self.leaves[0].data.read_postings(field, term)
+        else:
+            ids, tfs = [], []
+            for leaf in self.leaves:
+                i, t = leaf.data.read_postings(field, term)
+                if len(i):
+                    ids.append(i + leaf.offset)
+                    tfs.append(t)
+            result = (np.concatenate(ids), np.concatenate(tfs)) if ids else (EMPTY_IDS, EMPTY_TF)
+            self._postings.put(key, result)
+        return result
+
+    def remember(self, key: tuple[str, str], value: tuple[np.ndarray, np.ndarray]) -> None:
+        self.derived.put(key, value)
+
+    def idf(self, df: int) -> float:
+        n = max(self.live_count, 1)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def name_rank(self) -> np.ndarray:
+        """Each document's place in alphabetical order of names (computed once)."""
+        if self._name_rank is None:
+            order = np.lexsort((self.cols["sid"], self.meta["sort"]))
+            rank = np.empty(self.size, dtype=np.int32)
+            rank[order] = np.arange(self.size, dtype=np.int32)
+            self._name_rank = rank
+        return self._name_rank
+
+    def expand_prefix(self, field: str, prefix: str, limit: int) -> list[str]:
+        terms: set[str] = set()
+        for leaf in self.leaves:
+            for i, term in enumerate(leaf.data.reader.expand_prefix(field, prefix)):
+                if i >= limit:
+                    break
+                terms.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+        return sorted(terms)[:limit]
+
+    def terms_within(self, field: str, word: str, maxdist: int) -> Iterable[str]:
+        found: set[str] = set()
+        for leaf in self.leaves:
+            for term in leaf.data.reader.terms_within(field, word, maxdist, prefix=1):
+                found.add(term.decode("utf-8") if isinstance(term, bytes) else term)
+        return found
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        ids, _ = self.postings(field, term)
+        return int(self.alive[ids].sum()) if len(ids) else 0
+
+    def close(self) -> None:
+        for leaf in self.leaves:
+            leaf.data.reader.close()

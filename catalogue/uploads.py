@@ -1,0 +1,105 @@
+"""Downloadable forms uploaded by editors: the type is read from the content, never the name.
+
+A file is accepted only when its first bytes (and, for the ZIP-based formats, the entries
+that name the format) say it is a PDF, DOC, XLS, DOCX, XLSX or ODT. It is stored under a
+new ASCII name the portal chose, outside the static folder, and served as an attachment.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import zipfile
+from pathlib import Path
+from typing import BinaryIO
+
+from .text import slugify
+
+ALLOWED = ("pdf", "doc", "docx", "xls", "xlsx", "odt")
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MIMETYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "odt": "application/vnd.oasis.opendocument.text",
+}
+STORED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}-[0-9a-f]{16}\.(pdf|docx?|xlsx?|odt)$")
+OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+FILES_URL = "/files/"
+
+
+class UploadError(ValueError):
+    """Why a file was refused, in Vietnamese, for the editor."""
+
+
+def _zip_kind(content: bytes) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                mimetype = archive.read("mimetype").strip()
+                return "odt" if mimetype == MIMETYPES["odt"].encode() else None
+            if "[Content_Types].xml" in names:
+                types = archive.read("[Content_Types].xml")
+                if b"wordprocessingml.document.main+xml" in types:
+                    return "docx"
+                if b"spreadsheetml.sheet.main+xml" in types:
+                    return "xlsx"
+    except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError, EOFError):
+        return None
+    return None
+
+
+def detect_kind(content: bytes, claimed_name: str = "") -> str | None:
+    """The format the bytes are, or None. DOC and XLS share one container (OLE2), so
+    the name decides between those two only."""
+    if content.startswith(b"%PDF-"):
+        return "pdf"
+    if content.startswith(OLE2):
+        claimed = Path(claimed_name).suffix.lower().lstrip(".")
+        return claimed if claimed in ("doc", "xls") else "doc"
+    if content.startswith(b"PK\x03\x04"):
+        return _zip_kind(content)
+    return None
+
+
+def safe_stem(filename: str) -> str:
+    stem = slugify(Path(filename.replace("\\", "/")).stem)[:60].strip("-")
+    return stem or "mau-don"
+
+
+def store_upload(upload_dir: str | os.PathLike[str], filename: str, stream: BinaryIO,
+                 max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+    """Check and store one file; returns its stored name (the URL is ``/files/<name>``)."""
+    content = stream.read(max_bytes + 1)
+    if not content:
+        raise UploadError("Tệp tải lên rỗng.")
+    if len(content) > max_bytes:
+        raise UploadError(f"Tệp lớn quá {max_bytes // (1024 * 1024)} MB.")
+    kind = detect_kind(content, filename)
+    if kind is None:
+        raise UploadError("Tệp không phải PDF, DOC, DOCX, XLS, XLSX hoặc ODT "
+                          "(nội dung tệp không khớp với định dạng cho phép).")
+    name = f"{safe_stem(filename)}-{secrets.token_hex(8)}.{kind}"
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+    return name
+
+
+def is_stored_name(name: str) -> bool:
+    return bool(STORED_NAME.match(name))
+
+
+def url_of(name: str) -> str:
+    return FILES_URL + name
+
+
+def mimetype_of(name: str) -> str:
+    return MIMETYPES[name.rsplit(".", 1)[1]]

@@ -1,0 +1,227 @@
+"""Forms of the editing pages. Field names are the contract's keys.
+
+The service form holds no content rules of its own: :func:`catalogue.validation.
+validate_service` is the one rule set, and its errors are put back beside the field or
+row they name. Repeatable parts are rows that buttons add, remove and move by posting
+the form back, so editing works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from catalogue.validation import AUDIENCE_LABELS, LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS
+
+# The repeatable parts and the empty row each gets when "add" is pressed.
+ROWS: dict[str, Any] = {
+    "steps": "",
+    "documents": {"name": "", "copies": "1"},
+    "legal_basis": "",
+    "forms": {"title": "", "url": ""},
+}
+
+
+class DocumentRow(Form):
+    name = StringField("Tên giấy tờ")
+    copies = StringField("Số bản", default="1")
+
+
+class FormRow(Form):
+    title = StringField("Tiêu đề mẫu")
+    url = StringField("Đường dẫn (http/https)")
+    file = FileField("hoặc tải tệp lên (PDF, DOC, DOCX, XLS, XLSX, ODT)")
+
+
+def options(pairs: Any, blank: str | None = None) -> list[SelectChoice]:
+    """Select options from (value, label) pairs, with an optional empty first option."""
+    items = [SelectChoice("", blank)] if blank is not None else []
+    return items + [SelectChoice(str(value), label) for value, label in pairs]
+
+
+def _choices(labels: dict[Any, str]) -> list[SelectChoice]:
+    return options(labels.items(), "– Chọn –")
+
+
+class ServiceForm(FlaskForm):
+    """The whole record; ``version`` is the copy the editor started from."""
+
+    code = StringField(LABELS["code"])
+    name = StringField(LABELS["name"])
+    level = SelectField(LABELS["level"], choices=_choices(LEVEL_LABELS), validate_choice=False)
+    agency = SelectField(LABELS["agency"], validate_choice=False)
+    field = SelectField(LABELS["field"], validate_choice=False)
+    tier = SelectField(LABELS["tier"], choices=_choices(TIER_LABELS), validate_choice=False)
+    audience = SelectField(LABELS["audience"], choices=_choices(AUDIENCE_LABELS),
+                           validate_choice=False)
+    summary = TextAreaField(LABELS["summary"])
+    steps = FieldList(StringField("Bước"))
+    method = TextAreaField(LABELS["method"])
+    documents = FieldList(FormField(DocumentRow))
+    processing_days = StringField(LABELS["processing_days"] + " (ngày làm việc)")
+    fees = TextAreaField(LABELS["fees"])
+    result = TextAreaField(LABELS["result"])
+    legal_basis = FieldList(StringField("Văn bản"))
+    requirements = TextAreaField(LABELS["requirements"])
+    forms = FieldList(FormField(FormRow))
+    online_url = URLField(LABELS["online_url"])
+    version = HiddenField()
+    save = SubmitField("Lưu")
+
+    def rows(self) -> dict[str, list[Any]]:
+        """The repeatable parts as typed, blank rows included (for re-rendering)."""
+        return {
+            "steps": [f.data or "" for f in self.steps],
+            "documents": [{"name": r.form.name.data or "", "copies": r.form.copies.data or ""}
+                          for r in self.documents],
+            "legal_basis": [f.data or "" for f in self.legal_basis],
+            "forms": [{"title": r.form.title.data or "", "url": r.form.url.data or ""}
+                      for r in self.forms],
+        }
+
+    def typed(self) -> dict[str, Any]:
+        """Everything the editor typed, as form data to render again."""
+        data = {name: self[name].data for name in (
+            "code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
+            "processing_days", "fees", "result", "requirements", "online_url", "version")}
+        data.update(self.rows())
+        return data
+
+
+def _blank(row: Any) -> bool:
+    if isinstance(row, dict):
+        return all(not str(v or "").strip() or (k == "copies" and str(v).strip() == "1")
+                   for k, v in row.items())
+    return not str(row or "").strip()
+
+
+def record_from(form: ServiceForm) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The contract's record from the form, blank rows left out.
+
+    Returns the record and, for each list, the form row index of each kept item, so
+    that an error on ``steps[1]`` lands on the row the editor sees.
+    """
+    data = form.typed()
+    record: dict[str, Any] = {k: v for k, v in data.items() if k not in ROWS and k != "version"}
+    positions: dict[str, list[int]] = {}
+    for key, rows in form.rows().items():
+        kept = [(i, row) for i, row in enumerate(rows) if not _blank(row)]
+        record[key] = [row for _, row in kept]
+        positions[key] = [i for i, _ in kept]
+    return record, positions
+
+
+def place_errors(form: ServiceForm, errors: list[Any], positions: dict[str, list[int]]) -> None:
+    """Put each of validate_service's FieldErrors on the field or row it names."""
+    for error in errors:
+        key, _, rest = error.field.partition("[")
+        target = form._fields.get(key)
+        if target is None:
+            form.form_errors.append(error.message)
+            continue
+        if rest:
+            index_text, _, sub = rest.partition("]")
+            kept = positions.get(key, [])
+            index = int(index_text) if index_text.isdigit() else -1
+            if 0 <= index < len(kept) and kept[index] < len(target.entries):
+                entry = target.entries[kept[index]]
+                sub = sub.lstrip(".")
+                if sub and hasattr(entry, "form") and sub in entry.form._fields:
+                    entry.form[sub].errors = [*entry.form[sub].errors, error.message]
+                else:
+                    entry.errors = [*entry.errors, error.message]
+                continue
+        target.errors = [*target.errors, error.message] if isinstance(target.errors, list) \
+            else [error.message]
+
+
+class RowActionForm:
+    """Parses the row buttons: ``row=add:steps``, ``remove:forms:2``, ``up:steps:1``."""
+
+    ACTIONS = ("add", "remove", "up", "down")
+
+    @staticmethod
+    def parse(value: str | None) -> tuple[str, str, int] | None:
+        if not value:
+            return None
+        parts = value.split(":")
+        if len(parts) not in (2, 3) or parts[0] not in RowActionForm.ACTIONS or parts[1] not in ROWS:
+            return None
+        index = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else -1
+        return parts[0], parts[1], index
+
+    @staticmethod
+    def apply(rows: dict[str, list[Any]], action: tuple[str, str, int]) -> None:
+        verb, key, i = action
+        items = rows[key]
+        if verb == "add":
+            items.append(dict(ROWS[key]) if isinstance(ROWS[key], dict) else ROWS[key])
+        elif verb == "remove" and 0 <= i < len(items):
+            del items[i]
+        elif verb == "up" and 0 < i < len(items):
+            items[i - 1], items[i] = items[i], items[i - 1]
+        elif verb == "down" and 0 <= i < len(items) - 1:
+            items[i + 1], items[i] = items[i], items[i + 1]
+
+
+class ServiceFilterForm(FlaskForm):
+    """The list's search: a GET form, no CSRF (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Tìm theo tên hoặc mã", validators=[Optional(), Length(max=200)])
+    status = SelectField("Trạng thái", choices=options(STATUS_LABELS.items(), "Tất cả"),
+                         validators=[Optional()], validate_choice=False)
+    agency = SelectField("Cơ quan", validators=[Optional()], validate_choice=False)
+
+
+class WorkflowForm(FlaskForm):
+    """Publish, archive, restore: a POST with the version the editor saw."""
+
+    version = HiddenField()
+    submit = SubmitField()
+
+
+class RestoreRevisionForm(FlaskForm):
+    version = HiddenField()
+    submit = SubmitField("Khôi phục bản này")
+
+
+class UserCreateForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email."), Length(max=254)])
+    role = SelectField("Vai trò", choices=options([("editor", "Biên tập viên (một cơ quan)"),
+                                                   ("admin", "Quản trị (toàn bộ)")]),
+                       validate_choice=False)
+    agency = SelectField("Cơ quan (với biên tập viên)", validate_choice=False)
+    password = PasswordField("Mật khẩu ban đầu",
+                             validators=[DataRequired("Vui lòng nhập mật khẩu."), Length(max=1000)])
+    submit = SubmitField("Tạo tài khoản")
+
+
+class UserPasswordForm(FlaskForm):
+    password = PasswordField("Mật khẩu mới",
+                             validators=[DataRequired("Vui lòng nhập mật khẩu."), Length(max=1000)])
+    submit = SubmitField("Đặt lại mật khẩu")
+
+
+class UserActiveForm(FlaskForm):
+    submit = SubmitField()

@@ -1,0 +1,106 @@
+"""A service's history: every revision (who, when, what changed), and restoring one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalogue.access import can_edit_service
+from catalogue.models import Revision, Service
+from catalogue.operations import Actor, ConflictError, Lookups, restore_revision
+from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
+
+from ..extensions import db
+from . import bp
+from .forms import RestoreRevisionForm
+from .guard import expected_version, manager_required, viewable_service
+
+ACTIONS = {
+    "create": "Tạo mới", "update": "Sửa", "publish": "Công bố", "archive": "Lưu trữ",
+    "restore": "Khôi phục", "unpublish": "Gỡ công bố", "revert": "Khôi phục bản cũ",
+    "import": "Nhập từ tệp",
+}
+
+
+@bp.app_template_filter("stamp_vi")
+def stamp_vi(value: Any) -> str:
+    """dd/mm/yyyy HH:MM in Vietnam time, as the history shows it."""
+    return value.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+@bp.app_template_filter("change_lines")
+def change_lines(value: Any, key: str = "") -> list[str]:
+    """A field's value as the lines a person reads (lists one item a line)."""
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            if isinstance(item, dict) and "copies" in item:
+                lines.append(f"{item.get('name', '')} ({item.get('copies')} bản)")
+            elif isinstance(item, dict):
+                lines.append(f"{item.get('title', '')} – {item.get('url', '')}")
+            else:
+                lines.append(str(item))
+        return lines
+    if key == "level" and value in LEVEL_LABELS:
+        return [LEVEL_LABELS[value]]
+    labels = {"status": STATUS_LABELS, "tier": TIER_LABELS, "audience": AUDIENCE_LABELS}.get(key, {})
+    if value in labels:
+        return [labels[value]]
+    return [str(value)]
+
+
+def render_conflict(service: Service, newer: list[Revision]):
+    """An outdated copy was refused: show what changed meanwhile, overwrite nothing."""
+    return render_template("manage/conflict.html", service=service, newer=newer,
+                           actions=ACTIONS), 409
+
+
+@bp.get("/services/<code>/history")
+@manager_required
+def history_page(code: str):
+    service = viewable_service(code)
+    revisions = list(db.session.scalars(
+        select(Revision).where(Revision.service_id == service.id).order_by(Revision.number.desc())))
+    form = RestoreRevisionForm(formdata=None, data={"version": str(service.version)})
+    return render_template("manage/history.html", service=service, revisions=revisions,
+                           actions=ACTIONS, form=form,
+                           may_restore=can_edit_service(current_user, service))
+
+
+@bp.post("/services/<code>/revisions/<int:number>/restore")
+@manager_required
+def restore_page(code: str, number: int):
+    service = viewable_service(code)
+    if not can_edit_service(current_user, service):
+        abort(403)
+    form = RestoreRevisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    revision = db.session.scalar(
+        select(Revision).where(Revision.service_id == service.id, Revision.number == number))
+    if revision is None:
+        abort(404)
+    try:
+        changed = restore_revision(db.session, service, revision, Actor.of(current_user),
+                                   expected_version=expected_version(form.version.data),
+                                   lookups=Lookups.load(db.session))
+        db.session.commit()
+    except ConflictError as exc:
+        db.session.rollback()
+        return render_conflict(viewable_service(code), exc.newer)
+    except StaleDataError:
+        db.session.rollback()
+        return render_conflict(viewable_service(code), [])
+    except ValueError:
+        db.session.rollback()
+        flash("Không thể khôi phục: cơ quan hoặc lĩnh vực của bản đó không còn trong danh mục.", "error")
+        return redirect(url_for("manage.history_page", code=code)), 303
+    flash(f"Đã khôi phục nội dung của bản số {number}." if changed
+          else f"Bản số {number} giống nội dung hiện tại, không có gì thay đổi.", "success")
+    return redirect(url_for("manage.history_page", code=service.code)), 303

@@ -1,0 +1,184 @@
+"""The editor's services: list, create, edit, preview, and the workflow buttons."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalogue.access import (
+    can_assign_agency,
+    can_create_service,
+    can_edit_service,
+    is_admin,
+    services_visible_to,
+)
+from catalogue.directory import ancestors_of
+from catalogue.models import Agency, Service, Status
+from catalogue.operations import (
+    Actor,
+    ConflictError,
+    Lookups,
+    TransitionError,
+    change_status,
+    create_service,
+    find_service,
+    update_service,
+)
+from catalogue.text import fold
+
+from ..extensions import db
+from . import bp
+from .editing import blank_form, form_of, read_submission
+from .forms import ServiceFilterForm, WorkflowForm, options
+from .guard import expected_version, manager_required, viewable_service
+from .history import render_conflict
+
+PER_PAGE = 50
+
+# The workflow buttons: URL action -> (target status, Vietnamese past tense for the message).
+WORKFLOW = {
+    "publish": (Status.PUBLISHED, "Đã công bố"),
+    "archive": (Status.ARCHIVED, "Đã lưu trữ"),
+    "restore": (Status.DRAFT, "Đã khôi phục về bản nháp"),
+    "unpublish": (Status.DRAFT, "Đã gỡ công bố, chuyển về bản nháp"),
+}
+
+
+@bp.get("/")
+@manager_required
+def index():
+    return redirect(url_for("manage.services"))
+
+
+@bp.get("/services")
+@manager_required
+def services():
+    form = ServiceFilterForm(request.args)
+    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    form.agency.choices = options([(a.code, a.name) for a in agencies], "Tất cả")
+    # Match on code and name only (folded: diacritics optional), then load one page of rows.
+    stmt = (select(Service.id, Service.code, Service.name).where(services_visible_to(current_user))
+            .order_by(Service.name, Service.code))
+    if form.status.data in {s.value for s in Status}:
+        stmt = stmt.where(Service.status == form.status.data)
+    if is_admin(current_user) and form.agency.data:
+        stmt = stmt.join(Agency, Service.agency_id == Agency.id).where(Agency.code == form.agency.data)
+    words = fold(form.q.data or "")[:200].split()
+    found = [row.id for row in db.session.execute(stmt)
+             if all(w in fold(f"{row.code} {row.name}") for w in words)]
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    pages = max(1, -(-len(found) // PER_PAGE))
+    page_ids = found[(page - 1) * PER_PAGE: page * PER_PAGE]
+    rows = {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(page_ids)))}
+    shown = [rows[i] for i in page_ids]
+    return render_template("manage/services.html", form=form, services=shown, total=len(found),
+                           page=min(page, pages), pages=pages, is_admin=is_admin(current_user))
+
+
+def _render_form(form, service=None, status=200, conflict=None):
+    return render_template("manage/edit.html", form=form, service=service, conflict=conflict,
+                           workflow=WorkflowForm()), status
+
+
+def _code_taken(code: str, service: Service | None) -> bool:
+    other = find_service(db.session, code)
+    return other is not None and (service is None or other.id != service.id)
+
+
+@bp.route("/services/new", methods=["GET", "POST"])
+@manager_required
+def new_service():
+    if not can_create_service(current_user):
+        abort(403)
+    lookups = Lookups.load(db.session)
+    if request.method == "GET":
+        return _render_form(blank_form(lookups))
+    sub = read_submission(lookups)
+    if sub.rows_changed:
+        return _render_form(sub.form)
+    if sub.clean is None:
+        return _render_form(sub.form, status=422)
+    if not can_assign_agency(current_user, lookups.agencies.get(sub.clean["agency"])):
+        abort(403)
+    if _code_taken(sub.clean["code"], None):
+        sub.form.code.errors = [f"Mã thủ tục “{sub.clean['code']}” đã được dùng cho thủ tục khác."]
+        return _render_form(sub.form, status=422)
+    try:
+        service = create_service(db.session, sub.clean, Actor.of(current_user), lookups)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        sub.form.code.errors = ["Mã thủ tục vừa được dùng cho thủ tục khác. Vui lòng chọn mã khác."]
+        return _render_form(sub.form, status=409)
+    flash(f"Đã tạo bản nháp “{service.name}”.", "success")
+    return redirect(url_for("manage.edit_service", code=service.code))
+
+
+@bp.route("/services/<code>/edit", methods=["GET", "POST"])
+@manager_required
+def edit_service(code: str):
+    service = viewable_service(code)
+    if not can_edit_service(current_user, service):
+        abort(403)
+    lookups = Lookups.load(db.session)
+    if request.method == "GET":
+        return _render_form(form_of(service, lookups), service)
+    sub = read_submission(lookups, service)
+    if sub.rows_changed:
+        return _render_form(sub.form, service)
+    version = expected_version(sub.form.version.data)
+    if sub.clean is None:
+        return _render_form(sub.form, service, status=422)
+    if not can_assign_agency(current_user, lookups.agencies.get(sub.clean["agency"])):
+        abort(403)
+    if _code_taken(sub.clean["code"], service):
+        sub.form.code.errors = [f"Mã thủ tục “{sub.clean['code']}” đã được dùng cho thủ tục khác."]
+        return _render_form(sub.form, service, status=422)
+    try:
+        revision = update_service(db.session, service, sub.clean, Actor.of(current_user),
+                                  expected_version=version, lookups=lookups)
+        db.session.commit()
+    except ConflictError as exc:
+        db.session.rollback()
+        return _render_form(sub.form, viewable_service(code), status=409, conflict=exc.newer)
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        return _render_form(sub.form, viewable_service(code), status=409, conflict=[])
+    flash("Đã lưu thay đổi." if revision else "Không có gì thay đổi.", "success")
+    return redirect(url_for("manage.edit_service", code=service.code))
+
+
+@bp.get("/services/<code>/preview")
+@manager_required
+def preview_service(code: str):
+    service = viewable_service(code)
+    return render_template("manage/preview.html", service=service, ancestors=ancestors_of(service.agency))
+
+
+@bp.post("/services/<code>/<any(publish, archive, restore, unpublish):action>")
+@manager_required
+def move_service(code: str, action: str):
+    service = viewable_service(code)
+    if not can_edit_service(current_user, service):
+        abort(403)
+    form = WorkflowForm()
+    if not form.validate_on_submit():
+        abort(400)
+    target, done = WORKFLOW[action]
+    try:
+        change_status(db.session, service, target, Actor.of(current_user),
+                      expected_version=expected_version(form.version.data))
+        db.session.commit()
+    except ConflictError as exc:
+        db.session.rollback()
+        return render_conflict(viewable_service(code), exc.newer)
+    except (TransitionError, StaleDataError):
+        db.session.rollback()
+        flash("Không thể chuyển thủ tục sang trạng thái đó từ trạng thái hiện tại.", "error")
+        return redirect(url_for("manage.edit_service", code=code)), 303
+    flash(f"{done} “{service.name}”.", "success")
+    return redirect(url_for("manage.edit_service", code=code)), 303

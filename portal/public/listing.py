@@ -1,0 +1,143 @@
+"""The catalogue's list parameters, read the same way by the /services page and the API.
+
+One parser means one set of rules: a value the page refuses, the API refuses too, with
+the same Vietnamese message (the page shows it, the API returns it as a JSON error).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from catalogue.models import Agency, Field
+from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
+from catalogue.text import clean_line
+from catalogue.validation import AUDIENCE_LABELS, TIER_LABELS
+
+from ..extensions import db
+
+PARAMS = ("q", "level", "agency", "field", "tier", "audience", "sort", "page", "per_page")
+MAX_QUERY = 200
+MAX_PAGE = 10_000
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
+_DIGITS = re.compile(r"[0-9]{1,9}")
+_CODE = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+SORT_LABELS = {"relevance": "Phù hợp nhất", "name": "Tên (A–Z)", "newest": "Mới công bố"}
+assert set(SORT_LABELS) == set(SORTS)
+
+
+@dataclass
+class ListingParamError(Exception):
+    """A list parameter the portal cannot honour; ``message`` is for the citizen."""
+
+    param: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _single(args: MultiDict[str, str], name: str) -> str | None:
+    values = args.getlist(name)
+    if not values:
+        return None
+    if len(set(values)) > 1:
+        raise ListingParamError(name, f"Tham số “{name}” chỉ nhận một giá trị.")
+    return values[0].strip()
+
+
+def _integer(args: MultiDict[str, str], name: str, low: int, high: int, default: int,
+             label: str) -> int:
+    raw = _single(args, name)
+    if raw is None or raw == "":
+        return default
+    if not _DIGITS.fullmatch(raw) or not low <= int(raw) <= high:
+        raise ListingParamError(name, f"{label} phải là số nguyên từ {low} đến {high:,}.".replace(",", "."))
+    return int(raw)
+
+
+def _code(args: MultiDict[str, str], name: str, known: Container[str], label: str) -> str | None:
+    raw = _single(args, name)
+    if not raw:
+        return None
+    if not _CODE.fullmatch(raw) or raw not in known:
+        raise ListingParamError(name, f"Không có {label} với mã “{raw[:64]}”.")
+    return raw
+
+
+def _choice(args: MultiDict[str, str], name: str, allowed: dict[str, str], label: str) -> str | None:
+    raw = _single(args, name)
+    if not raw:
+        return None
+    if raw not in allowed:
+        listed = ", ".join(f"{k} ({v})" for k, v in allowed.items())
+        raise ListingParamError(name, f"{label} phải là một trong: {listed}.")
+    return raw
+
+
+def parse_listing_args(
+    args: MultiDict[str, str], *, agency_codes: Container[str], field_codes: Container[str]
+) -> SearchQuery:
+    """Turn a query string into a :class:`SearchQuery`, or raise :class:`ListingParamError`.
+
+    Empty values mean "no filter" (a form's blank select sends them); parameters the portal
+    does not know (tracking tags and the like) are ignored.
+    """
+    q = clean_line(_single(args, "q") or "")
+    if len(q) > MAX_QUERY:
+        raise ListingParamError("q", f"Từ khóa tìm kiếm dài quá {MAX_QUERY} ký tự.")
+    level = _integer(args, "level", 1, 4, 0, "Mức độ (level)") or None
+    sort = _choice(args, "sort", SORT_LABELS, "Cách sắp xếp (sort)") or ("relevance" if q else "name")
+    return SearchQuery(
+        q=q,
+        level=level,
+        agency=_code(args, "agency", agency_codes, "cơ quan"),
+        field=_code(args, "field", field_codes, "lĩnh vực"),
+        tier=_choice(args, "tier", TIER_LABELS, "Cấp thực hiện (tier)"),
+        audience=_choice(args, "audience", AUDIENCE_LABELS, "Đối tượng (audience)"),
+        sort=sort,
+        page=_integer(args, "page", 1, MAX_PAGE, 1, "Số trang (page)"),
+        per_page=_integer(args, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE, "Số mục mỗi trang (per_page)"),
+    )
+
+
+def catalogue_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Agency and field names by code: the filters' known values and the facets' labels."""
+    agencies = {code: name for code, name in db.session.execute(select(Agency.code, Agency.name))}
+    fields = {code: name for code, name in db.session.execute(select(Field.code, Field.name))}
+    return agencies, fields
+
+
+def parse_request_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str, str], dict[str, str]]:
+    agencies, fields = catalogue_names()
+    query = parse_listing_args(args, agency_codes=agencies, field_codes=fields)
+    return query, agencies, fields
+
+
+def run_search(query: SearchQuery) -> SearchResult:
+    """The one place the portal calls the search seam for a list of services."""
+    return search_services(db.session, query)
+
+
+def query_args(query: SearchQuery, **changes: object) -> dict[str, object]:
+    """The query string of ``query`` with ``changes`` applied, defaults left out: links and
+    canonical URLs stay short and stable."""
+    values: dict[str, object] = {
+        "q": query.q, "level": query.level, "agency": query.agency, "field": query.field,
+        "tier": query.tier, "audience": query.audience,
+        "sort": None if query.sort == ("relevance" if query.q else "name") else query.sort,
+        "page": query.page if query.page != 1 else None,
+        "per_page": query.per_page if query.per_page != DEFAULT_PER_PAGE else None,
+    }
+    values.update(changes)
+    if "page" not in changes and any(k in changes for k in PARAMS if k != "page"):
+        values["page"] = None  # a new filter starts again at page 1
+    if values["page"] == 1:
+        values["page"] = None
+    return {k: v for k, v in values.items() if v is not None and v != ""}

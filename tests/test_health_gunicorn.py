@@ -1,0 +1,111 @@
+"""The production server as an operator runs it: gunicorn with gunicorn.conf.py.
+
+Two workers over the test database; health, one log line per request, a worker killed
+(SIGKILL) replaced while the site keeps answering, and a graceful stop on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read()
+
+
+def wait_until_serving(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "gunicorn exited"
+        try:
+            if get(port, "/healthz")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("gunicorn did not start serving")
+
+
+def worker_pids(master: int) -> set[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return {int(pid) for pid in children}
+
+
+@pytest.fixture
+def served(app, make_service, tmp_path):
+    make_service(status="published")
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "PORTAL_INSTANCE": str(tmp_path / "instance"), "WEB_CONCURRENCY": "2",
+           "PORT": str(port), "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
+           "PYTHONWARNINGS": "ignore"}
+    with log.open("w") as err:
+        proc = subprocess.Popen([str(GUNICORN), "portal:create_app()", "-c", "gunicorn.conf.py"],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_until_serving(port, proc)
+        yield proc, port, log
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def test_gunicorn_serves_logs_survives_a_killed_worker_and_stops_gracefully(served):
+    proc, port, log = served
+    assert len(worker_pids(proc.pid)) == 2
+
+    status, body = get(port, "/?q=khai+sinh")
+    assert status == 200 and "Đắk Lắk" in body.decode()
+    assert get(port, "/no-such-page")[0] == 404
+
+    time.sleep(0.3)
+    lines = log.read_text().splitlines()
+    request_lines = [ln for ln in lines if re.search(r" pid=\d+ GET ", ln)]
+    assert any(re.search(r"GET /\?q=khai\+sinh 200 \d+\.\dms \d+B$", ln) for ln in request_lines)
+    assert any(re.search(r"GET /no-such-page 404 \d+\.\dms", ln) for ln in request_lines)
+
+    # A worker dies hard (out of memory, a bug in a C library): the others keep serving
+    # and the master starts a new one.
+    victim = min(worker_pids(proc.pid))
+    os.kill(victim, signal.SIGKILL)
+    answers = [get(port, "/")[0] for _ in range(10)]
+    assert answers == [200] * 10
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (len(worker_pids(proc.pid)) < 2
+                                            or victim in worker_pids(proc.pid)):
+        time.sleep(0.2)
+    workers = worker_pids(proc.pid)
+    assert len(workers) == 2 and victim not in workers
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(40) == 0

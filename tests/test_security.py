@@ -1,0 +1,254 @@
+"""Every /manage/ route tried as a stranger, as the wrong agency, without CSRF, from a stale
+copy and with hostile input: each gets a 4xx or a clear message, and the data is unchanged."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from catalogue.models import Revision, Service, User
+from catalogue.operations import record_of
+from portal.extensions import db
+from tests.conftest import service_data
+from tests.manage_support import csrf_of, form_data, sign_in
+
+CODE = "1.001193"
+TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
+
+# Every route of the manage blueprint, with a way to call it. {code} and {user} are filled in.
+GETS = [
+    "/manage/", "/manage/services", "/manage/services/new", "/manage/services/{code}/edit",
+    "/manage/services/{code}/preview", "/manage/services/{code}/history", "/manage/users",
+    "/manage/users/{user}/password",
+]
+POSTS = [
+    "/manage/services/new", "/manage/services/{code}/edit", "/manage/services/{code}/publish",
+    "/manage/services/{code}/archive", "/manage/services/{code}/restore",
+    "/manage/services/{code}/unpublish", "/manage/services/{code}/revisions/1/restore",
+    "/manage/users", "/manage/users/{user}/disable", "/manage/users/{user}/enable",
+    "/manage/users/{user}/password",
+]
+# What a foreign editor may legitimately reach: their own lists and the creation form.
+OPEN_TO_EDITORS = {"/manage/", "/manage/services", "/manage/services/new"}
+
+
+def state() -> dict[str, Any]:
+    """Everything an attack could change: services, revisions, accounts."""
+    db.session.expire_all()
+    return {
+        "services": [(record_of(s), s.status, s.version) for s in db.session.scalars(select(Service))],
+        "revisions": db.session.scalar(select(func.count()).select_from(Revision)),
+        "users": [(u.email, u.active, u.password_hash, u.role) for u in
+                  db.session.scalars(select(User).order_by(User.id))],
+    }
+
+
+def _payload(token: str | None, version: int) -> dict[str, Any]:
+    data = form_data(service_data(name="Đã bị sửa trộm", agency="so-tu-phap"), token, version)
+    data.update({"email": "moi@daklak.gov.vn", "role": "admin", "password": "mot-mat-khau-dai"})
+    return data
+
+
+@pytest.fixture
+def target(accounts, make_service):
+    service = make_service()
+    return {"code": service.code, "user": accounts["justice"].id, "version": service.version}
+
+
+def _url(pattern: str, target: dict[str, Any]) -> str:
+    return pattern.format(code=target["code"], user=target["user"])
+
+
+def test_the_route_table_covers_every_manage_route(app):
+    """A new /manage/ route must be added to the tables above, so it is tried too."""
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for method, patterns in (("GET", GETS), ("POST", POSTS)):
+        for pattern in patterns:
+            endpoint, _ = adapter.match(pattern.format(code=CODE, user=1), method=method)
+            covered.add((endpoint, method))
+    every = {(r.endpoint, m) for r in app.url_map.iter_rules() if r.endpoint.startswith("manage.")
+             for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert every == covered
+
+
+# Each test below walks the whole route table and reports every route that let it through.
+
+def test_anonymous_get_is_sent_to_sign_in(client, target):
+    wrong = []
+    for pattern in GETS:
+        answer = client.get(_url(pattern, target))
+        if answer.status_code != 302 or not answer.headers["Location"].startswith("/login?next="):
+            wrong.append((pattern, answer.status_code))
+    assert wrong == []
+
+
+def test_anonymous_post_is_refused(client, target):
+    before = state()
+    wrong = []
+    for pattern in POSTS:
+        answer = client.post(_url(pattern, target), data=_payload(csrf_of(client), target["version"]))
+        if answer.status_code != 401 or "Vui lòng đăng nhập" not in answer.get_data(as_text=True):
+            wrong.append((pattern, answer.status_code))
+    assert wrong == []
+    assert state() == before
+
+
+def test_other_agency_editor_cannot_read(client, target):
+    sign_in(client, "khdt@daklak.gov.vn")
+    wrong = []
+    for pattern in GETS:
+        answer = client.get(_url(pattern, target))
+        leaked = "Đăng ký khai sinh" in answer.get_data(as_text=True)
+        expected = 302 if pattern == "/manage/" else 200 if pattern in OPEN_TO_EDITORS else 403
+        if answer.status_code != expected or leaked:
+            wrong.append((pattern, answer.status_code, leaked))
+    assert wrong == []
+
+
+def test_other_agency_editor_does_not_see_the_draft_in_lists(client, target):
+    sign_in(client, "khdt@daklak.gov.vn")
+    for url in ("/manage/services", "/manage/services?q=khai+sinh", "/manage/services?agency=so-tu-phap"):
+        assert "Đăng ký khai sinh" not in client.get(url).get_data(as_text=True)
+
+
+def test_other_agency_editor_cannot_change(client, target):
+    sign_in(client, "khdt@daklak.gov.vn")
+    before = state()
+    token = csrf_of(client, "/manage/services/new")
+    wrong = []
+    for pattern in POSTS:
+        data = _payload(token, target["version"])
+        if pattern == "/manage/services/new":
+            data["code"] = "9.999"  # a new service given to another agency
+        answer = client.post(_url(pattern, target), data=data)
+        if answer.status_code != 403:
+            wrong.append((pattern, answer.status_code))
+    assert wrong == []
+    assert state() == before
+
+
+def test_post_without_csrf_token_is_refused(client, target):
+    sign_in(client, "admin@daklak.gov.vn")
+    before = state()
+    wrong = []
+    for pattern in POSTS:
+        answer = client.post(_url(pattern, target), data=_payload(None, target["version"]))
+        if answer.status_code != 400 or "biểu mẫu không hợp lệ" not in answer.get_data(as_text=True):
+            wrong.append((pattern, answer.status_code))
+    assert wrong == []
+    assert state() == before
+
+
+def test_stale_version_is_refused_with_a_conflict(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    stale = target["version"]
+    client.post(f"/manage/services/{CODE}/edit", data=form_data(service_data(fees="Sửa trước"), token, stale))
+    before = state()
+    wrong = []
+    for pattern in [p for p in POSTS if "{code}" in p]:
+        answer = client.post(_url(pattern, target), data=_payload(token, stale))
+        body = answer.get_data(as_text=True)
+        if answer.status_code != 409 or "đã được sửa trong lúc bạn làm việc" not in body \
+                or "Sửa trước" not in body:
+            wrong.append((pattern, answer.status_code))
+    assert wrong == []
+    assert state() == before
+
+
+def test_missing_or_forged_version_is_a_bad_request(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    before = state()
+    for version in ("", "abc", "-1", "9" * 30):
+        data = form_data(service_data(fees="Không lưu"), token)
+        data["version"] = version
+        assert client.post(f"/manage/services/{CODE}/edit", data=data).status_code in (400, 409)
+        answer = client.post(f"/manage/services/{CODE}/publish",
+                             data={"csrf_token": token, "version": version})
+        assert answer.status_code in (400, 409)
+    assert state() == before
+
+
+def test_editor_cannot_give_a_service_to_another_agency_by_form_field(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    before = state()
+    moved = form_data(service_data(agency="so-ke-hoach-va-dau-tu"), token, target["version"])
+    assert client.post(f"/manage/services/{CODE}/edit", data=moved).status_code == 403
+    new = form_data(service_data(code="5.5", agency="so-ke-hoach-va-dau-tu"), token)
+    assert client.post("/manage/services/new", data=new).status_code == 403
+    assert state() == before
+
+
+def test_editor_cannot_reach_account_pages(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    before = state()
+    token = csrf_of(client, "/manage/services")
+    assert client.get("/manage/users").status_code == 403
+    disable = client.post(f"/manage/users/{target['user']}/disable", data={"csrf_token": token})
+    assert disable.status_code == 403
+    assert client.post("/manage/users", data=_payload(token, 1)).status_code == 403
+    assert state() == before
+
+
+def test_script_tags_are_stored_as_text_and_shown_escaped(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    record = service_data(name=hostile, steps=[hostile])
+    answer = client.post(f"/manage/services/{CODE}/edit", data=form_data(record, token, target["version"]))
+    assert answer.status_code == 302
+    for url in (f"/manage/services/{CODE}/edit", f"/manage/services/{CODE}/preview",
+                f"/manage/services/{CODE}/history", "/manage/services"):
+        body = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in body and "<img src=x" not in body
+        assert "&lt;script&gt;" in body
+
+
+@pytest.mark.parametrize("field", ["name", "steps-0", "forms-0-url"])
+def test_a_one_megabyte_field_is_refused_and_changes_nothing(client, target, field):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    before = state()
+    data = form_data(service_data(), token, target["version"])
+    data[field] = "x" * (1024 * 1024)
+    answer = client.post(f"/manage/services/{CODE}/edit", data=data)
+    assert answer.status_code in (413, 422)
+    body = answer.get_data(as_text=True)
+    assert ("vượt quá giới hạn" in body) or ("dài quá" in body) or ("phải là" in body)
+    assert state() == before
+
+
+def test_security_headers_on_every_kind_of_response(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    for url in ("/", "/login", "/manage/services", f"/manage/services/{CODE}/edit", "/no-such-page",
+                "/static/portal.css", "/files/nothing-0000000000000000.pdf"):
+        answer = client.get(url)
+        csp = answer.headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        answer.close()
+
+
+def test_session_cookie_is_httponly_and_samesite(client, accounts):
+    answer = sign_in(client, "tuphap@daklak.gov.vn")
+    cookies = answer.headers.getlist("Set-Cookie")
+    session = [c for c in cookies if c.startswith("session=")]
+    assert session and "HttpOnly" in session[0] and "SameSite=Lax" in session[0]
+
+
+def test_no_template_has_inline_script_or_style():
+    offenders = []
+    for path in TEMPLATES.rglob("*.html"):
+        text = path.read_text()
+        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"<style|\sstyle=", text) \
+                or re.search(r"\son[a-z]+=", text):
+            offenders.append(path.name)
+    assert offenders == []
