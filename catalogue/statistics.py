@@ -156,10 +156,12 @@ def close_superseded(session: Session, revision: Revision) -> None:
     overlapping = or_(Revision.superseded_at.is_(None), Revision.superseded_at > begins)
     earlier = (Revision.service_id == revision.service_id, Revision.number < revision.number)
     deltas: dict[tuple[str, int], int] = defaultdict(int)
-    for since, until, status, level in session.execute(
+    # A service's first revision closes nothing: no query at all for a new service.
+    rows = session.execute(
         select(Revision.effective_at, Revision.superseded_at, Revision.status, Revision.level)
         .where(*earlier, overlapping)
-    ):
+    ).all() if revision.number > 1 else []
+    for since, until, status, level in rows:
         if status != Status.PUBLISHED:
             continue
         if until is None or until > since:  # what the old interval counted
@@ -169,10 +171,11 @@ def close_superseded(session: Session, revision: Revision) -> None:
         if begins > since:  # what the shortened one counts
             deltas[(vn_month_of(since), level)] += 1
             deltas[(vn_month_of(begins), level)] -= 1
-    session.execute(
-        update(Revision).where(*earlier, overlapping).values(superseded_at=begins)
-        .execution_options(synchronize_session=False)
-    )
+    if rows:
+        session.execute(
+            update(Revision).where(*earlier, overlapping).values(superseded_at=begins)
+            .execution_options(synchronize_session=False)
+        )
     if revision.status == Status.PUBLISHED:
         deltas[(vn_month_of(begins), revision.level)] += 1
     _add_monthly(session, {key: n for key, n in deltas.items() if n})
@@ -187,12 +190,13 @@ def _add_monthly(session: Session, deltas: Mapping[tuple[str, int], int]) -> Non
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    for (month, level), n in sorted(deltas.items()):
-        stmt = insert(MonthlyChange).values(month=month, level=level, delta=n)
-        session.execute(stmt.on_conflict_do_update(
-            index_elements=[MonthlyChange.month, MonthlyChange.level],
-            set_={"delta": MonthlyChange.delta + stmt.excluded.delta},
-        ))
+    stmt = insert(MonthlyChange).values(
+        [{"month": month, "level": level, "delta": n} for (month, level), n in sorted(deltas.items())]
+    )
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=[MonthlyChange.month, MonthlyChange.level],
+        set_={"delta": MonthlyChange.delta + stmt.excluded.delta},
+    ))
 
 
 def rebuild_superseded(session: Session) -> None:
