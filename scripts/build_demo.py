@@ -378,6 +378,13 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
+FEATURED = {
+    "1.001193",  # Thủ tục đăng ký khai sinh
+    "1.000894",  # Thủ tục đăng ký kết hôn
+    "1.000656",  # Thủ tục đăng ký khai tử
+}
+
+
 def stable_hash(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
 
@@ -1178,7 +1185,10 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
 
     pick([r for r in pool if r["qualified"] == 3 and online_fee(r["rows"]) > 0],
          N_LEVEL4, 4, "published", "level4")
-    pick([r for r in pool if r["qualified"] == 3], N_LEVEL3, 3, "published", "level3")
+    # The civil-status procedures citizens ask for most come first among level 3: the
+    # portal's own examples ("đăng ký khai sinh") must find them.
+    pick([r for r in pool if r["qualified"] == 3], N_LEVEL3, 3, "published", "level3",
+         key=lambda r: (r["code"] not in FEATURED, order(r, "level3")))
     pick([r for r in pool if r["qualified"] >= 2 and r["paper"]], N_LEVEL2, 2, "published",
          "level2", cover=True)
     # Level 1: records without forms first (their forms, if any, are left out).
