@@ -264,9 +264,14 @@ class MonthlyChange(Base):
 
     __tablename__ = "statistics_month"
 
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)
-    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    # Append-only: each writer inserts its own rows and readers sum them, so concurrent
+    # transactions never wait on one another's (month, level) row, as an upsert would.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    level: Mapped[int] = mapped_column(Integer)
     delta: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_statistics_month_month_level", "month", "level"),)
 
 
 class ChangeLog(Base):

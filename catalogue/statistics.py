@@ -182,21 +182,13 @@ def close_superseded(session: Session, revision: Revision) -> None:
 
 
 def _add_monthly(session: Session, deltas: Mapping[tuple[str, int], int]) -> None:
-    """Add to the monthly counts; an upsert, so concurrent writers add up correctly."""
-    if not deltas:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(MonthlyChange).values(
-        [{"month": month, "level": level, "delta": n} for (month, level), n in sorted(deltas.items())]
-    )
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=[MonthlyChange.month, MonthlyChange.level],
-        set_={"delta": MonthlyChange.delta + stmt.excluded.delta},
-    ))
+    """Record changes of the monthly counts as new rows (append-only, never an upsert:
+    two open transactions publishing in the same month must not wait on each other)."""
+    if deltas:
+        session.execute(insert(MonthlyChange), [
+            {"month": month, "level": level, "delta": n}
+            for (month, level), n in sorted(deltas.items())
+        ])
 
 
 def rebuild_superseded(session: Session) -> None:
@@ -289,8 +281,8 @@ def count_monthly_changes(session: Session) -> dict[str, dict[int, int]]:
     """Net change of published services per month and level, as kept on every write."""
     changes: dict[str, dict[int, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
     for month, level, n in session.execute(
-        select(MonthlyChange.month, MonthlyChange.level, MonthlyChange.delta)
-        .where(MonthlyChange.delta != 0)
+        select(MonthlyChange.month, MonthlyChange.level, func.sum(MonthlyChange.delta))
+        .group_by(MonthlyChange.month, MonthlyChange.level)
     ):
         changes[month][level] += n
     return {month: levels for month, levels in changes.items() if any(levels.values())}

@@ -30,11 +30,13 @@ def upgrade():
     with op.batch_alter_table('revision', schema=None) as batch_op:
         batch_op.add_column(sa.Column('superseded_at', sa.DateTime(), nullable=True))
     op.create_table('statistics_month',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('month', sa.String(length=7), nullable=False),
-    sa.Column('level', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('delta', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('month', 'level', name=op.f('pk_statistics_month'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_statistics_month'))
     )
+    op.create_index('ix_statistics_month_month_level', 'statistics_month', ['month', 'level'])
     op.execute(
         "UPDATE revision SET superseded_at = ("
         " SELECT min(later.effective_at) FROM revision AS later"
@@ -61,4 +63,5 @@ def downgrade():
     with op.batch_alter_table('revision', schema=None) as batch_op:
         batch_op.drop_index('ix_revision_state')
         batch_op.drop_column('superseded_at')
+    op.drop_index('ix_statistics_month_month_level', table_name='statistics_month')
     op.drop_table('statistics_month')
