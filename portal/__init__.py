@@ -44,6 +44,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(Path(app.instance_path))
+    # JSON keys in the contract's order ("total", "page", ... not alphabetical).
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  (Vietnamese as UTF-8)
 
 
 def register_extensions(app: Flask) -> None:

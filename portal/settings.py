@@ -65,6 +65,5 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-    "JSON_SORT_KEYS": False,
     "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
 }
