@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Agency, Service, Status
+from .models import Agency, Field, Service, Status
 
 
 @dataclass
@@ -30,6 +30,21 @@ def published_count_by_agency(session: Session) -> dict[int, int]:
         .group_by(Service.agency_id)
     )
     return {agency_id: n for agency_id, n in rows}
+
+
+def published_count_by_field(session: Session) -> list[tuple[str, str, int]]:
+    """(code, name, count) of each field with published services, largest first.
+
+    A GROUP BY on the database: the home page must not ask the search engine to match
+    the whole catalogue just to count it.
+    """
+    rows = session.execute(
+        select(Field.code, Field.name, func.count())
+        .join(Service, Service.field_id == Field.id)
+        .where(Service.status == Status.PUBLISHED)
+        .group_by(Field.code, Field.name)
+    )
+    return sorted(((code, name, n) for code, name, n in rows), key=lambda r: (-r[2], r[1]))
 
 
 def build_agency_tree(session: Session) -> list[AgencyNode]:

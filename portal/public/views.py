@@ -12,6 +12,7 @@ from catalogue.directory import (
     build_agency_tree,
     find_agency_node,
     online_services,
+    published_count_by_field,
     published_services_for_sitemap,
     published_services_of,
 )
@@ -27,7 +28,6 @@ from . import bp
 from .listing import (
     SORT_LABELS,
     ListingParamError,
-    catalogue_names,
     parse_request_args,
     query_args,
     run_search,
@@ -56,8 +56,6 @@ def canonical_for(endpoint: str, **values: object) -> str:
 
 @bp.get("/")
 def home():
-    overview = run_search(SearchQuery(per_page=1))
-    _, fields = catalogue_names()
     popular = most_viewed_services(db.session, HOME_SERVICES)
     if len(popular) < MIN_POPULAR:
         popular = []
@@ -65,10 +63,7 @@ def home():
         "public/home.html",
         online_total=online_total(db.session),
         by_level=count_by_level(db.session),
-        fields=sorted(
-            ((code, fields.get(code, code), n) for code, n in overview.facets.get("field", {}).items()),
-            key=lambda item: (-item[2], item[1]),
-        ),
+        fields=published_count_by_field(db.session),
         home_fields=HOME_FIELDS,
         agency_tree=build_agency_tree(db.session),
         popular=popular,
