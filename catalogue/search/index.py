@@ -407,23 +407,31 @@ class IndexHome:
             if entry not in keep:
                 shutil.rmtree(entry, ignore_errors=True)
 
-    @contextmanager
-    def build_lock(self, timeout: float = 600.0) -> Iterator[None]:
+    def build_lock(self, timeout: float = 600.0) -> Any:
         self.link.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a+") as handle:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise IndexUnavailable("the index is being rebuilt by another process") from None
-                    time.sleep(0.05)
+        return file_lock(self.lock_path, timeout, 0.05,
+                         "the index is being rebuilt by another process")
+
+
+@contextmanager
+def file_lock(path: Path, timeout: float, poll: float, busy: str) -> Iterator[None]:
+    """An exclusive advisory lock on ``path`` shared by every process on the machine;
+    waits up to ``timeout`` seconds, then raises :class:`IndexUnavailable` (never a
+    Whoosh LockError to the user)."""
+    with open(path, "a+") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
             try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise IndexUnavailable(busy) from None
+                time.sleep(poll)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def rebuild(engine: Engine, home: IndexHome, procs: int | None = None) -> tuple[Path, int]:

@@ -17,10 +17,7 @@ are kept as *gaps* and looked up again on every sync until they appear or, after
 
 from __future__ import annotations
 
-import fcntl
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +27,9 @@ from ..models import ChangeLog
 from .index import (
     GAP_SECONDS,
     INDEX_NAME,
-    IndexUnavailable,
     SyncState,
     codec,
+    file_lock,
     read_state,
     service_rows,
     write_state,
@@ -46,22 +43,9 @@ LOCK_SECONDS = 30.0
 MAX_GAPS = 5000
 
 
-@contextmanager
-def sync_lock(directory: Path, timeout: float = LOCK_SECONDS) -> Iterator[None]:
-    with open(directory / LOCK_FILE, "a+") as handle:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise IndexUnavailable("another process holds the search index lock") from None
-                time.sleep(0.01)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def sync_lock(directory: Path, timeout: float = LOCK_SECONDS) -> Any:
+    return file_lock(directory / LOCK_FILE, timeout, 0.01,
+                     "another process holds the search index lock")
 
 
 def log_top(engine: Engine) -> int:
