@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort
 from flask_login import current_user, login_required
 
-from catalogue.access import can_manage, can_view_service
+from catalogue.access import can_edit_service, can_manage, can_view_service
 from catalogue.models import Service
 from catalogue.operations import find_service
 
@@ -40,6 +40,14 @@ def viewable_service(code: str) -> Service:
     """The service named in the URL, if this user may see it in /manage/ (else 404/403)."""
     service = service_or_404(code)
     if not can_view_service(current_user, service):
+        abort(403)
+    return service
+
+
+def editable_service(code: str) -> Service:
+    """The service named in the URL, if this user may change it (else 404/403)."""
+    service = viewable_service(code)
+    if not can_edit_service(current_user, service):
         abort(403)
     return service
 

@@ -17,7 +17,7 @@ from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, T
 from ..extensions import db
 from . import bp
 from .forms import RestoreRevisionForm
-from .guard import expected_version, manager_required, viewable_service
+from .guard import editable_service, expected_version, manager_required, viewable_service
 
 ACTIONS = {
     "create": "Tạo mới", "update": "Sửa", "publish": "Công bố", "archive": "Lưu trữ",
@@ -76,9 +76,7 @@ def history_page(code: str):
 @bp.post("/services/<code>/revisions/<int:number>/restore")
 @manager_required
 def restore_page(code: str, number: int):
-    service = viewable_service(code)
-    if not can_edit_service(current_user, service):
-        abort(403)
+    service = editable_service(code)
     form = RestoreRevisionForm()
     if not form.validate_on_submit():
         abort(400)

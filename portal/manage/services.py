@@ -11,7 +11,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from catalogue.access import (
     can_assign_agency,
     can_create_service,
-    can_edit_service,
     is_admin,
     services_visible_to,
 )
@@ -33,7 +32,7 @@ from ..extensions import db
 from . import bp
 from .editing import blank_form, form_of, read_submission
 from .forms import ServiceFilterForm, WorkflowForm, options
-from .guard import expected_version, manager_required, viewable_service
+from .guard import editable_service, expected_version, manager_required, viewable_service
 from .history import render_conflict
 
 PER_PAGE = 50
@@ -121,9 +120,7 @@ def new_service():
 @bp.route("/services/<code>/edit", methods=["GET", "POST"])
 @manager_required
 def edit_service(code: str):
-    service = viewable_service(code)
-    if not can_edit_service(current_user, service):
-        abort(403)
+    service = editable_service(code)
     lookups = Lookups.load(db.session)
     if request.method == "GET":
         return _render_form(form_of(service, lookups), service)
@@ -162,9 +159,7 @@ def preview_service(code: str):
 @bp.post("/services/<code>/<any(publish, archive, restore, unpublish):action>")
 @manager_required
 def move_service(code: str, action: str):
-    service = viewable_service(code)
-    if not can_edit_service(current_user, service):
-        abort(403)
+    service = editable_service(code)
     form = WorkflowForm()
     if not form.validate_on_submit():
         abort(400)
