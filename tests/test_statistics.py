@@ -229,7 +229,7 @@ def test_statistics_page_with_an_empty_catalogue(client: Any) -> None:
 
 
 def test_numbers_use_vietnamese_format(client: Any) -> None:
-    from bench.statistics import build_catalogue
+    from bench.statistics_page import build_catalogue
 
     build_catalogue(db.session, 2500)
     db.session.commit()

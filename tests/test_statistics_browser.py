@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bench.statistics import build_catalogue
+from bench.statistics_page import build_catalogue
 from portal.extensions import db
 from tests.conftest import DESKTOP, PHONE, screenshot
 

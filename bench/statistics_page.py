@@ -5,9 +5,9 @@ drafts, published days later, raised a level or two over the years, some archive
 edited without a change of state) directly with bulk inserts, then times
 ``GET /statistics`` and ``GET /api/v1/statistics`` through the Flask test client.
 
-    .venv/bin/python bench/statistics.py                  # SQLite, 720 and 100,000 services
-    .venv/bin/python bench/statistics.py --sizes 100000 --runs 30
-    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/statistics.py
+    .venv/bin/python bench/statistics_page.py                  # SQLite, 720 and 100,000 services
+    .venv/bin/python bench/statistics_page.py --sizes 100000 --runs 30
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/statistics_page.py
 
 On PostgreSQL the run works in a schema of its own and drops it at the end.
 Prints medians and p95 in milliseconds, wall clock and CPU time of the process.
