@@ -7,6 +7,7 @@ bare SQLAlchemy session (CLI, benchmarks) as well as through Flask-SQLAlchemy.
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -203,7 +204,13 @@ class User(Base):
         return self.role == Role.ADMIN
 
     def get_id(self) -> str:
-        return str(self.id)
+        """The id a session keeps: it changes with the password, so a password change or
+        an admin's reset ends every session opened with the old one."""
+        return f"{self.id}:{self.session_stamp}"
+
+    @property
+    def session_stamp(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class Revision(Base):

@@ -169,3 +169,17 @@ def test_admin_cannot_disable_themselves(client, accounts):
     assert client.post(f"/manage/users/{me}/disable", data={"csrf_token": token}).status_code == 403
     assert _user("admin@daklak.gov.vn").active is True
     assert db.session.scalar(select(func.count()).select_from(User)) == 3
+
+
+def test_a_password_change_ends_the_other_sessions_but_not_this_one(app, accounts):
+    phone, desktop = app.test_client(), app.test_client()
+    sign_in(phone, EDITOR)
+    sign_in(desktop, EDITOR)
+    assert phone.get("/manage/services").status_code == 200
+    token = csrf_of(desktop, "/account/password")
+    done = desktop.post("/account/password", data={"current": PASSWORD, "new": "mat-khau-moi-2024",
+                                                    "confirm": "mat-khau-moi-2024", "csrf_token": token})
+    assert done.status_code == 302
+    assert desktop.get("/manage/services").status_code == 200
+    stale = phone.get("/manage/services")
+    assert stale.status_code in (302, 401) and "/login" in stale.headers.get("Location", "/login")

@@ -92,6 +92,7 @@ def change_password():
                 status = 400
             else:
                 db.session.commit()
+                login_user(current_user._get_current_object())  # this session stays signed in
                 flash("Đã đổi mật khẩu.", "success")
                 return redirect(_home_for(current_user))
     elif request.method == "POST":
