@@ -173,6 +173,21 @@ def _record_revision(
     return revision
 
 
+def mark_services_changed(session: Session, *, agency_ids: set[int], field_ids: set[int]) -> int:
+    """An agency or field renamed (or an agency moved) changes the pages and search
+    documents of its services without a revision of theirs: a change-log row for each
+    tells the search index and the page cache of every process. Returns how many."""
+    if not agency_ids and not field_ids:
+        return 0
+    rows = session.execute(
+        select(Service.id, Service.code).where(
+            Service.agency_id.in_(sorted(agency_ids)) | Service.field_id.in_(sorted(field_ids)))
+    ).all()
+    session.add_all(ChangeLog(service_id=sid, code=code) for sid, code in rows)
+    session.flush()
+    return len(rows)
+
+
 def create_service(
     session: Session, clean: Mapping[str, Any], actor: Actor, lookups: Lookups | None = None
 ) -> Service:

@@ -29,6 +29,7 @@ from .operations import (
     change_status,
     content_of,
     create_service,
+    mark_services_changed,
     record_of,
     update_service,
 )
@@ -318,23 +319,41 @@ def _write(
     actor: Actor,
 ) -> ImportReport:
     report = ImportReport()
+    renamed_agencies: list[Agency] = []
+    renamed_fields: list[Field] = []
     for code, data in agencies.items():
         agency = lookups.agencies.get(code)
         if agency is None:
             agency = lookups.agencies[code] = Agency(code=code, name=data["name"])
             session.add(agency)
+        elif agency.name != data["name"]:
+            renamed_agencies.append(agency)
         agency.name = data["name"]
         report.agencies += 1
     for code, data in agencies.items():
-        lookups.agencies[code].parent = lookups.agencies.get(data["parent"]) if data["parent"] else None
+        agency = lookups.agencies[code]
+        parent = lookups.agencies.get(data["parent"]) if data["parent"] else None
+        if agency.id is not None and agency.parent is not parent:
+            renamed_agencies.append(agency)
+        agency.parent = parent
     for code, data in fields.items():
         item = lookups.fields.get(code)
         if item is None:
             item = lookups.fields[code] = Field(code=code, name=data["name"])
             session.add(item)
+        elif item.name != data["name"]:
+            renamed_fields.append(item)
         item.name = data["name"]
         report.fields += 1
     session.flush()
+    # A renamed or moved agency shows in the pages of its services and of those below it.
+    agency_ids = {a.id for a in renamed_agencies}
+    while True:
+        below = {a.id for a in lookups.agencies.values() if a.parent_id in agency_ids} - agency_ids
+        if not below:
+            break
+        agency_ids |= below
+    mark_services_changed(session, agency_ids=agency_ids, field_ids={f.id for f in renamed_fields})
 
     current = {
         s.code: s

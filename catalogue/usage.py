@@ -2,15 +2,17 @@
 
 The catalogue has no usage figures of its own (applications are counted by the national
 system), so "most used" here means "most read on this portal": one counter per service,
-bumped by each view of its public page. Crawlers count too; the figure ranks services for
+bumped by each view of its public page (counted in memory by each worker and written
+in batches: portal/view_tally.py). Crawlers count too; the figure ranks services for
 the home page and is not published as a statistic.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, select
+from sqlalchemy import ForeignKey, Integer, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -29,17 +31,23 @@ class ServiceView(Base):
     last_viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
-def record_service_view(session: Session, service_id: int) -> None:
-    """Add one view with a single upsert, so concurrent workers never lose a count or clash."""
+def record_service_views(session: Session, counts: Mapping[str, int], at: datetime | None = None) -> None:
+    """Add views by service code, one upsert per service, so workers flushing their tallies
+    at the same moment never lose a count or clash. A code that no longer names a
+    service (deleted since the view) adds nothing."""
+    if not counts:
+        return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stamp = now_utc()
-    stmt = insert(ServiceView).values(service_id=service_id, views=1, last_viewed_at=stamp)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ServiceView.service_id],
-        set_={"views": ServiceView.views + 1, "last_viewed_at": stamp},
-    )
-    session.execute(stmt)
+    stamp = at or now_utc()
+    for code, views in sorted(counts.items()):
+        rows = select(Service.id, literal(views), literal(stamp, UTCDateTime)).where(Service.code == code)
+        stmt = insert(ServiceView).from_select(["service_id", "views", "last_viewed_at"], rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[ServiceView.service_id],
+            set_={"views": ServiceView.views + stmt.excluded.views, "last_viewed_at": stamp},
+        )
+        session.execute(stmt)
 
 
 def most_viewed_services(session: Session, limit: int = 8) -> list[tuple[Service, int]]:

@@ -1,7 +1,7 @@
 """The portal: a Flask app over the catalogue domain.
 
 ``create_app()`` reads settings, then binds extensions, blueprints, error pages, template
-helpers and CLI commands in named steps.
+helpers, CLI commands, security headers, the page cache and the request log in named steps.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security(app)
+    register_page_cache(app)
     register_request_log(app)
     return app
 
@@ -90,6 +91,13 @@ def register_commands(app: Flask) -> None:
     from .cli import init_app
 
     init_app(app)
+
+
+def register_page_cache(app: Flask) -> None:
+    from . import page_cache, view_tally
+
+    page_cache.init_app(app)
+    view_tally.init_app(app)
 
 
 def register_request_log(app: Flask) -> None:

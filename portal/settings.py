@@ -46,11 +46,17 @@ def secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+# Optional settings beyond the contract's, numbers read from the environment when set.
+TUNABLE = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_BYTES", "VIEW_FLUSH_SECONDS")
+
+
 def from_environment(instance: Path) -> dict[str, Any]:
     cwd = Path.cwd()
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
     index_dir = os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
+    tuning = {name: float(os.environ[name]) for name in TUNABLE if os.environ.get(name, "").strip()}
     return {
+        **tuning,
         "SQLALCHEMY_DATABASE_URI": _absolute_sqlite(database, cwd),
         "SEARCH_INDEX_DIR": str((cwd / index_dir).resolve()),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
@@ -66,4 +72,10 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
+    # Anonymous pages kept per worker until the catalogue changes, at most this long
+    # (0 turns the cache off): portal/page_cache.py.
+    "PAGE_CACHE_SECONDS": 60,
+    "PAGE_CACHE_BYTES": 32 * 1024 * 1024,
+    # Service-page views are written in batches at most this often: portal/view_tally.py.
+    "VIEW_FLUSH_SECONDS": 10,
 }

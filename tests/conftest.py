@@ -74,6 +74,8 @@ def _config(database_url: str, tmp: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp / "search-index"),
         "UPLOAD_DIR": str(tmp / "uploads"),
+        # Views written at once, so a test reads them right after the page it opened.
+        "VIEW_FLUSH_SECONDS": 0,
     }
 
 
@@ -88,10 +90,14 @@ def empty_database() -> None:
 
 
 @pytest.fixture
-def app_config(migrated: str, tmp_path: Any) -> dict[str, Any]:
-    """The config the ``app`` fixture uses; tests may change it before asking for ``app``."""
+def app_config(migrated: str, tmp_path: Any, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The config the ``app`` fixture uses; ``@pytest.mark.config(NAME=value)`` changes it
+    for one test, and tests may change it before asking for ``app``."""
     os.environ["PORTAL_INSTANCE"] = str(tmp_path / "instance")
-    return _config(migrated, tmp_path)
+    config = _config(migrated, tmp_path)
+    for marker in request.node.iter_markers("config"):
+        config.update(marker.kwargs)
+    return config
 
 
 @pytest.fixture

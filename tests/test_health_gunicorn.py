@@ -14,9 +14,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from catalogue.usage import ServiceView
+from portal.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -55,15 +59,14 @@ def worker_pids(master: int) -> set[int]:
     return {int(pid) for pid in children}
 
 
-@pytest.fixture
-def served(app, make_service, tmp_path):
-    make_service(status="published")
+@contextmanager
+def gunicorn(app, tmp_path, **settings: str):
     port = free_port()
     log = tmp_path / "gunicorn.log"
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "PORTAL_INSTANCE": str(tmp_path / "instance"), "WEB_CONCURRENCY": "2",
            "PORT": str(port), "SEARCH_INDEX_DIR": app.config["SEARCH_INDEX_DIR"],
-           "PYTHONWARNINGS": "ignore"}
+           "PYTHONWARNINGS": "ignore", **settings}
     with log.open("w") as err:
         proc = subprocess.Popen([str(GUNICORN), "portal:create_app()", "-c", "gunicorn.conf.py"],
                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -78,6 +81,13 @@ def served(app, make_service, tmp_path):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture
+def served(app, make_service, tmp_path):
+    make_service(status="published")
+    with gunicorn(app, tmp_path) as running:
+        yield running
 
 
 def test_gunicorn_serves_logs_survives_a_killed_worker_and_stops_gracefully(served):
@@ -109,3 +119,18 @@ def test_gunicorn_serves_logs_survives_a_killed_worker_and_stops_gracefully(serv
 
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(40) == 0
+
+
+def test_views_are_written_in_batches_and_when_a_worker_stops(app, make_service, tmp_path):
+    """Each view is counted in the worker's memory, not written on the reader's time; a
+    graceful stop (deploy, restart) writes what the workers counted."""
+    service = make_service(status="published")
+    with gunicorn(app, tmp_path, VIEW_FLUSH_SECONDS="3600") as (proc, port, _):
+        for _ in range(5):
+            assert get(port, "/services/1.001193")[0] == 200
+        db.session.expire_all()
+        assert db.session.get(ServiceView, service.id) is None  # still in the workers' tallies
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(40) == 0
+    db.session.expire_all()
+    assert db.session.get(ServiceView, service.id).views == 5

@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, or_, select
 
+from ..freshness import latest_change_id
 from ..models import ChangeLog
 from .index import (
     GAP_SECONDS,
@@ -48,11 +49,6 @@ def sync_lock(directory: Path, timeout: float = LOCK_SECONDS) -> Any:
                      "another process holds the search index lock")
 
 
-def log_top(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.max(ChangeLog.id))) or 0
-
-
 def pending_rows(engine: Engine, state: SyncState) -> list[tuple[int, int]]:
     """Change-log rows the index has not applied: past its mark, or filling a gap."""
     cond = ChangeLog.id > state.applied
@@ -64,7 +60,7 @@ def pending_rows(engine: Engine, state: SyncState) -> list[tuple[int, int]]:
 
 def needs_sync(engine: Engine, state: SyncState) -> bool:
     """The cheap check made before every search."""
-    if log_top(engine) != state.applied:
+    if latest_change_id(engine) != state.applied:
         return True
     if state.gaps:
         return bool(pending_rows(engine, state)) or _expired(state)
@@ -95,7 +91,7 @@ def apply_changes(engine: Engine, directory: Path) -> int:
 
     with sync_lock(directory):
         state = read_state(directory)
-        if log_top(engine) < state.applied:
+        if latest_change_id(engine) < state.applied:
             raise DatabaseReset()
         rows = pending_rows(engine, state)
         new_state = advance(state, [i for i, _ in rows])

@@ -12,6 +12,7 @@ from catalogue.validation import CODE_RE
 
 from ..errors import api_error
 from ..extensions import db
+from ..page_cache import cached
 from ..public.listing import ListingParamError, parse_request_args, run_search
 from . import bp
 
@@ -32,6 +33,7 @@ def _item(service: Service) -> dict[str, Any]:
 
 
 @bp.get("/services")
+@cached
 def list_services():
     try:
         query, _, _ = parse_request_args(request.args)
@@ -48,6 +50,7 @@ def list_services():
 
 
 @bp.get("/services/<code>")
+@cached
 def get_service(code: str):
     service = find_service(db.session, code) if CODE_RE.match(code) else None
     if service is None or not service.is_public:

@@ -16,11 +16,13 @@ from catalogue.statistics import compute_breakdown, today_vn
 
 from ..errors import api_error
 from ..extensions import db
+from ..page_cache import cached
 from ..statistics.query import QueryError, agency_groups, parse_day
 from . import bp
 
 
 @bp.get("/statistics")
+@cached
 def statistics():
     try:
         as_of = parse_day(request.args.get("as_of"), "as_of", "Ngày thống kê") or today_vn()

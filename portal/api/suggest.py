@@ -8,12 +8,14 @@ from catalogue.search import IndexUnavailable, suggest
 
 from ..errors import api_error
 from ..extensions import db
+from ..page_cache import cached
 from . import bp
 
 MAX_SUGGESTIONS = 10
 
 
 @bp.get("/suggest")
+@cached
 def suggest_services():
     q = request.args.get("q", "")
     try:

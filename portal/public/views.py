@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 
 from catalogue.directory import (
     ancestors_of,
@@ -20,10 +19,12 @@ from catalogue.models import Agency
 from catalogue.operations import find_service
 from catalogue.search import SearchQuery
 from catalogue.statistics import count_by_level, online_total
-from catalogue.usage import most_viewed_services, record_service_view
+from catalogue.usage import most_viewed_services
 from catalogue.validation import CODE_RE
 
 from ..extensions import db
+from ..page_cache import cached
+from ..view_tally import count_view
 from . import bp
 from .listing import (
     SORT_LABELS,
@@ -55,6 +56,7 @@ def canonical_for(endpoint: str, **values: object) -> str:
 
 
 @bp.get("/")
+@cached
 def home():
     popular = most_viewed_services(db.session, HOME_SERVICES)
     if len(popular) < MIN_POPULAR:
@@ -72,6 +74,7 @@ def home():
 
 
 @bp.get("/services")
+@cached
 def services():
     try:
         query, agencies, fields = parse_request_args(request.args)
@@ -89,33 +92,28 @@ def services():
 
 @bp.get("/services/<code>")
 def service(code: str):
+    response = current_app.make_response(service_page(code))
+    if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
+        count_view(response, code)
+    return response
+
+
+@cached
+def service_page(code: str) -> str:
     found = find_service(db.session, code) if CODE_RE.match(code) else None
     if found is None or not found.is_public:
         abort(404)
-    page = render_template(
-        "public/service.html", service=found, ancestors=ancestors_of(found.agency),
-    )
-    if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
-        _count_view(found.id)
-    return page
-
-
-def _count_view(service_id: int) -> None:
-    """Best effort: a busy database must not cost the citizen the page they asked for."""
-    try:
-        record_service_view(db.session, service_id)
-        db.session.commit()
-    except SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.warning("service view not counted", exc_info=True)
+    return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency))
 
 
 @bp.get("/agencies")
+@cached
 def agencies():
     return render_template("public/agencies.html", tree=build_agency_tree(db.session))
 
 
 @bp.get("/agencies/<code>")
+@cached
 def agency(code: str):
     node = find_agency_node(build_agency_tree(db.session), code) if CODE_RE.match(code) else None
     if node is None:
@@ -127,6 +125,7 @@ def agency(code: str):
 
 
 @bp.get("/sitemap.xml")
+@cached
 def sitemap():
     agency_codes = list(db.session.scalars(select(Agency.code).order_by(Agency.code)))
     xml = render_template(

@@ -8,6 +8,7 @@ from catalogue.statistics import compute_statistics, today_vn
 
 from ..errors import error_page
 from ..extensions import db
+from ..page_cache import cached
 from . import bp
 from .charts import bar_chart, growth_chart
 from .exports import XLSX_MIMETYPE, table_csv, tables_xlsx
@@ -43,6 +44,7 @@ def _charts(stats, tables):
 
 
 @bp.get("/statistics")
+@cached
 def index():
     try:
         query = StatisticsQuery.from_args(request.args)
@@ -58,6 +60,7 @@ def index():
 
 
 @bp.get("/statistics/report")
+@cached
 def report():
     """One printable page for a period: the figures as of its last day and how they moved."""
     try:

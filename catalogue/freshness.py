@@ -1,0 +1,38 @@
+"""How a process knows that its copies of the catalogue are still current.
+
+Every committed change of a service writes a change-log row in the same transaction
+(operations.record_revision), so the change log's top is a stamp of the whole catalogue:
+the search index replays the rows after the id it has seen, and the portal's page cache
+drops pages rendered under another stamp. Both are reads of the primary key, cheap
+enough for every request, and give the same answer in every worker and on every
+machine sharing the database.
+
+PostgreSQL hands out ids at insert time but transactions commit in any order, so id 11
+can be visible before id 10; the highest id alone would then miss 10 arriving. The
+page stamp therefore also counts the rows among the last ``STAMP_WINDOW`` ids: a late
+commit inside that window changes the count. (The search index tracks such gaps one by
+one instead: search/sync.py.)
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from .models import ChangeLog
+
+STAMP_WINDOW = 1000
+
+
+def latest_change_id(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.scalar(select(func.max(ChangeLog.id))) or 0
+
+
+def catalogue_stamp(engine: Engine) -> tuple[int, int]:
+    """(highest change id, rows among the last STAMP_WINDOW ids): changes whenever any
+    change of a service becomes visible, in whatever order transactions commit."""
+    top = select(func.max(ChangeLog.id)).scalar_subquery()
+    query = select(func.max(ChangeLog.id), func.count()).where(ChangeLog.id > top - STAMP_WINDOW)
+    with engine.connect() as conn:
+        highest, count = conn.execute(query).one()
+    return highest or 0, count
