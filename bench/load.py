@@ -12,6 +12,14 @@ gunicorn's sync workers close the connection), and the same to bench/hello.py se
 same way, in interleaved rounds so that other load on the machine weighs on both alike.
 It prints requests per second and p50/p95/p99 latency per route, and each route's
 throughput as a fraction of the hello app's.
+
+Each route is asked twice over. First one page again and again, after a short warm-up:
+a popular page, which the portal's page cache (portal/page_cache.py) serves from memory.
+Then, cold, a different page at each request ("varied": every published service page,
+queries made of service names, every level and field filter), which the portal must
+render; the last column says how many distinct pages that was, so the share of requests
+that found a page already cached (a page is asked again only once the list wraps
+around) can be judged.
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BIN = Path(sys.executable).parent
 SEARCH_WORDS = "dang ky khai sinh"
+# Distinct services (and queries made of their names) that the varied routes go through.
+VARIANTS = 5000
 
 
 # ---------------------------------------------------------------- the client
@@ -45,6 +55,8 @@ SEARCH_WORDS = "dang ky khai sinh"
 class RouteFigures:
     name: str
     path: str
+    # Asked in turn, one per request; just ``path`` when empty (the same page again).
+    variants: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
@@ -73,16 +85,20 @@ async def one_request(port: int, path: str) -> tuple[int, float]:
     return int(data[9:12] or 0), elapsed
 
 
-async def hammer(port: int, path: str, requests: int, concurrency: int) -> tuple[list[float], int, float]:
-    """``requests`` GETs of ``path``, ``concurrency`` in flight at any moment."""
+async def hammer(port: int, paths: list[str], requests: int, concurrency: int,
+                 offset: int = 0) -> tuple[list[float], int, float]:
+    """``requests`` GETs of ``paths`` in turn, ``concurrency`` in flight at any moment."""
     latencies: list[float] = []
     errors = 0
     left = requests
+    turn = offset
 
     async def worker() -> None:
-        nonlocal left, errors
+        nonlocal left, errors, turn
         while left > 0:
             left -= 1
+            path = paths[turn % len(paths)]
+            turn += 1
             try:
                 status, elapsed = await one_request(port, path)
             except OSError:
@@ -108,12 +124,14 @@ def measure_rounds(targets: list[tuple[int, RouteFigures]], requests: int, concu
         if status != 200:
             figures.absent = f"{status}/absent" if status == 404 else f"HTTP {status}"
             continue
-        asyncio.run(hammer(port, figures.path, max(20, requests // 10), concurrency))  # warm up
+        if not figures.variants:  # a varied route is measured cold: no warm-up of its pages
+            asyncio.run(hammer(port, [figures.path], max(20, requests // 10), concurrency))
         live.append((port, figures))
-    for _ in range(rounds):
+    for number in range(rounds):
+        share = requests // rounds
         for port, figures in live:
             latencies, errors, seconds = asyncio.run(
-                hammer(port, figures.path, requests // rounds, concurrency))
+                hammer(port, figures.variants or [figures.path], share, concurrency, number * share))
             figures.latencies += latencies
             figures.errors += errors
             figures.seconds += seconds
@@ -268,19 +286,56 @@ def route_parameters(port: int) -> dict[str, str]:
             .group_by(Field.code).order_by(func.count().desc(), Field.code)
         )
         total = db.session.scalar(select(func.count()).select_from(Service))
+        published = db.session.execute(
+            select(Service.code, Service.name).where(Service.status == Status.PUBLISHED)
+            .order_by(Service.id).limit(VARIANTS)).all()
+        filters = db.session.execute(
+            select(Service.level, Field.code).join(Field, Service.field_id == Field.id)
+            .where(Service.status == Status.PUBLISHED).group_by(Service.level, Field.code)
+            .order_by(Service.level, Field.code)).all()
         db.engine.dispose()
-    return {"code": code or "1.001193", "field": field_code or "ho-tich", "total": str(total)}
+    return {"code": code or "1.001193", "field": field_code or "ho-tich", "total": str(total),
+            "codes": [c for c, _ in published], "queries": queries_from([n for _, n in published]),
+            "filters": [(level, f) for level, f in filters]}
 
 
-def routes(params: dict[str, str]) -> list[tuple[str, str]]:
+def queries_from(names: list[str]) -> list[str]:
+    """What citizens type: two to four words of a service's name, every other one without
+    diacritics ("dang ky khai sinh"), all different."""
+    from catalogue.text import fold
+
+    seen: dict[str, None] = {}
+    for number, name in enumerate(names):
+        words = [w for w in name.replace(",", " ").replace("(", " ").split() if w.isalpha()]
+        words = words[1:] if words and words[0].lower() == "thủ" else words
+        for start, size in ((0, 2 + number % 3), (1, 2), (2, 3)):
+            query = " ".join(words[start:start + size]).lower()
+            if len(query) >= 5:
+                seen.setdefault(fold(query) if number % 2 else query, None)
+    return list(seen)
+
+
+def routes(params: dict[str, Any]) -> list[RouteFigures]:
+    """Each route asked for one page again and again (a popular page, as the page cache
+    sees it most of the time), then for a different page at each request (cold)."""
     q = urlencode({"q": SEARCH_WORDS})
+    queries = [urlencode({"q": query}) for query in params["queries"]]
+    filtered = [urlencode({"level": level, "field": f}) for level, f in params["filters"]]
     return [
-        ("home", "/"),
-        ("catalogue, filtered", f"/services?{urlencode({'level': 3, 'field': params['field']})}"),
-        ("search page", f"/services?{q}"),
-        ("service page", f"/services/{params['code']}"),
-        ("API search", f"/api/v1/services?{q}"),
-        ("API service", f"/api/v1/services/{params['code']}"),
+        RouteFigures("home", "/"),
+        RouteFigures("catalogue, filtered", f"/services?{urlencode({'level': 3, 'field': params['field']})}"),
+        RouteFigures("search page", f"/services?{q}"),
+        RouteFigures("service page", f"/services/{params['code']}"),
+        RouteFigures("API search", f"/api/v1/services?{q}"),
+        RouteFigures("API service", f"/api/v1/services/{params['code']}"),
+        RouteFigures("filtered, varied", f"/services?{filtered[0]}",
+                     [f"/services?{f}" for f in filtered]),
+        RouteFigures("search page, varied", f"/services?{queries[0]}",
+                     [f"/services?{q}" for q in queries]),
+        RouteFigures("service page, varied", f"/services/{params['codes'][0]}",
+                     [f"/services/{c}" for c in params["codes"]]),
+        RouteFigures("API search, varied", f"/api/v1/services?{queries[0]}",
+                     [f"/api/v1/services?{q}" for q in queries]),
     ]
 
 
@@ -290,7 +345,7 @@ def routes(params: dict[str, str]) -> list[tuple[str, str]]:
 def table(rows: list[RouteFigures], hello: RouteFigures) -> str:
     lines = [
         f"{'route':<22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} "
-        f"{'vs hello':>9}  path",
+        f"{'vs hello':>9}  path (distinct pages asked)",
     ]
     for r in [*rows, hello]:
         if r.absent:
@@ -300,6 +355,7 @@ def table(rows: list[RouteFigures], hello: RouteFigures) -> str:
         lines.append(
             f"{r.name:<22} {r.rps:>8.0f} {r.percentile(.5):>8.1f} {r.percentile(.95):>8.1f} "
             f"{r.percentile(.99):>8.1f} {r.errors:>7} {ratio:>8.0%}  {r.path}"
+            + (f" … ({min(len(r.variants), len(r.latencies) + r.errors)})" if r.variants else "")
         )
     return "\n".join(lines)
 
@@ -332,7 +388,7 @@ def main() -> None:
     try:
         hello_server = Gunicorn("bench.hello:app", args.workers, env, OUT / "gunicorn-hello.log")
         hello = RouteFigures("hello app", "/")
-        results = [RouteFigures(name, path) for name, path in routes(params)]
+        results = routes(params)
         measure_rounds([(hello_server.port, hello)] + [(portal.port, r) for r in results],
                        args.requests, args.concurrency, args.rounds)
     finally:
@@ -348,7 +404,8 @@ def main() -> None:
         args.json.write_text(json.dumps({
             "services": int(params["total"]), "backend": backend, "workers": args.workers,
             "hello_rps": hello.rps,
-            "routes": [{"name": r.name, "path": r.path, "absent": r.absent, "rps": r.rps,
+            "routes": [{"name": r.name, "path": r.path, "distinct": len(r.variants) or 1,
+                        "absent": r.absent, "rps": r.rps,
                         "p50_ms": r.percentile(.5), "p95_ms": r.percentile(.95),
                         "p99_ms": r.percentile(.99), "errors": r.errors} for r in results],
         }, indent=2))

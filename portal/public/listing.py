@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from flask import g, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from catalogue.models import Agency, Field
 from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
 from catalogue.text import clean_line
-from catalogue.validation import AUDIENCE_LABELS, TIER_LABELS
+from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
 
 from ..extensions import db
 
@@ -120,9 +122,30 @@ def parse_request_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str
     return query, agencies, fields
 
 
+def facet_labels(agencies: dict[str, str], fields: dict[str, str]) -> dict[str, dict[str, str]]:
+    """What each filter value is called on the page, by filter: plain lookups, as a page
+    of results names some 130 values."""
+    return {"level": {str(k): v for k, v in LEVEL_LABELS.items()}, "agency": agencies,
+            "field": fields, "tier": dict(TIER_LABELS), "audience": dict(AUDIENCE_LABELS)}
+
+
 def run_search(query: SearchQuery) -> SearchResult:
     """The one place the portal calls the search seam for a list of services."""
     return search_services(db.session, query)
+
+
+# The characters werkzeug's URL builder leaves unescaped in a query string.
+URL_SAFE = "!$'()*,/:;?@"
+
+
+def listing_url(query: SearchQuery, **changes: object) -> str:
+    """The link to the list with ``changes`` applied: what ``url_for("public.services",
+    **query_args(...))`` gives, built without the router, as a results page holds some 80
+    such links (facets, chips, pages) and the router's build dominated its rendering."""
+    if "_listing_base" not in g:
+        g._listing_base = url_for("public.services")
+    args = query_args(query, **changes)
+    return f"{g._listing_base}?{urlencode(args, safe=URL_SAFE)}" if args else g._listing_base
 
 
 def query_args(query: SearchQuery, **changes: object) -> dict[str, object]:

@@ -29,6 +29,8 @@ from . import bp
 from .listing import (
     SORT_LABELS,
     ListingParamError,
+    facet_labels,
+    listing_url,
     parse_request_args,
     query_args,
     run_search,
@@ -81,11 +83,13 @@ def services():
     except ListingParamError as exc:
         return render_template("public/services.html", error=exc.message, query=SearchQuery(),
                                result=None, agencies={}, fields={}, sort_labels=SORT_LABELS,
-                               query_args=query_args), 400
+                               query_args=query_args, listing_url=listing_url,
+                               labels=facet_labels({}, {})), 400
     result = run_search(query)
     return render_template(
         "public/services.html", error=None, query=query, result=result, agencies=agencies,
         fields=fields, sort_labels=SORT_LABELS, query_args=query_args,
+        listing_url=listing_url, labels=facet_labels(agencies, fields),
         pages=max(1, -(-result.total // query.per_page)),
     )
 
