@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import g, url_for
 from sqlalchemy import select
@@ -140,12 +140,24 @@ URL_SAFE = "!$'()*,/:;?@"
 
 def listing_url(query: SearchQuery, **changes: object) -> str:
     """The link to the list with ``changes`` applied: what ``url_for("public.services",
-    **query_args(...))`` gives, built without the router, as a results page holds some 80
-    such links (facets, chips, pages) and the router's build dominated its rendering."""
-    if "_listing_base" not in g:
-        g._listing_base = url_for("public.services")
+    **query_args(...))`` gives, built without the router and re-encoding only the changed
+    parameters, as a results page holds some 80 such links (facets, chips, pages) and
+    building them dominated its rendering."""
+    known = g.get("_listing_links")
+    if known is None or known[0] is not query:
+        current = query_args(query)
+        encoded = {k: _pair(k, v) for k, v in current.items()}
+        known = g._listing_links = (query, url_for("public.services"), current, encoded)
+    _, base, current, encoded = known
     args = query_args(query, **changes)
-    return f"{g._listing_base}?{urlencode(args, safe=URL_SAFE)}" if args else g._listing_base
+    if not args:
+        return base
+    return base + "?" + "&".join(
+        encoded[k] if k in current and current[k] == v else _pair(k, v) for k, v in args.items())
+
+
+def _pair(key: str, value: object) -> str:
+    return f"{key}={quote_plus(str(value), safe=URL_SAFE)}"
 
 
 def query_args(query: SearchQuery, **changes: object) -> dict[str, object]:
