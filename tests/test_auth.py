@@ -183,3 +183,24 @@ def test_a_password_change_ends_the_other_sessions_but_not_this_one(app, account
     assert desktop.get("/manage/services").status_code == 200
     stale = phone.get("/manage/services")
     assert stale.status_code in (302, 401) and "/login" in stale.headers.get("Location", "/login")
+
+
+def test_disabling_an_account_ends_its_sessions_for_good(app, accounts):
+    """Re-enabling an account lets its owner sign in again, not the sessions it had."""
+    editor, admin = app.test_client(), app.test_client()
+    sign_in(editor, EDITOR)
+    assert editor.get("/manage/services").status_code == 200
+    sign_in(admin, "admin@daklak.gov.vn")
+    token = csrf_of(admin, "/manage/users")
+    user_id = accounts["justice"].id
+    assert admin.post(f"/manage/users/{user_id}/disable", data={"csrf_token": token}).status_code == 303
+    assert editor.get("/manage/services").status_code == 302
+    assert admin.post(f"/manage/users/{user_id}/enable", data={"csrf_token": token}).status_code == 303
+
+    stale = editor.get("/manage/services")
+    assert stale.status_code == 302 and stale.headers["Location"].startswith("/login")
+    fresh = app.test_client()
+    assert sign_in(fresh, EDITOR).status_code == 302
+    assert fresh.get("/manage/services").status_code == 200
+    assert sign_in(editor, EDITOR).status_code == 302  # the old browser may sign in anew
+    assert editor.get("/manage/services").status_code == 200
