@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_security(app)
     register_request_log(app)
+    register_proxy_fix(app)
     return app
 
 
@@ -96,3 +97,14 @@ def register_request_log(app: Flask) -> None:
     from .request_log import init_app
 
     init_app(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address, scheme and host
+    from the headers they add, so that the sign-in throttle counts each visitor apart
+    instead of the proxy. Outermost, so every other layer sees the client's address."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

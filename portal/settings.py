@@ -46,6 +46,19 @@ def secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def trusted_proxies(value: str | None) -> int:
+    """How many reverse proxies stand in front of the app (0: clients talk to it directly).
+
+    Only that many X-Forwarded-For entries, counted from the right, were written by
+    proxies we run; anything further left is whatever the client sent, so trusting more
+    hops than there are proxies would let a client choose the address it is throttled by.
+    """
+    text = (value or "").strip() or "0"
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number (0 or more), not {value!r}")
+    return int(text)
+
+
 def from_environment(instance: Path) -> dict[str, Any]:
     cwd = Path.cwd()
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
@@ -54,6 +67,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _absolute_sqlite(database, cwd),
         "SEARCH_INDEX_DIR": str((cwd / index_dir).resolve()),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        "TRUSTED_PROXIES": trusted_proxies(os.environ.get("TRUSTED_PROXIES")),
     }
 
 
