@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import time
 from typing import Any
 
 import pytest
@@ -222,6 +223,21 @@ def test_a_one_megabyte_field_is_refused_and_changes_nothing(client, target, fie
     assert answer.status_code in (413, 422)
     body = answer.get_data(as_text=True)
     assert ("vượt quá giới hạn" in body) or ("dài quá" in body) or ("phải là" in body)
+    assert state() == before
+
+
+def test_a_field_of_stacked_accent_marks_is_answered_at_once(client, target):
+    """Unicode normalisation reorders a run of combining marks by insertion sort: 120,000
+    marks in alternating order used to hold a worker for about 12 seconds."""
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    before = state()
+    data = form_data(service_data(), token, target["version"])
+    data["summary"] = "Đăng ký a" + "\u0301\u0323" * 60_000
+    started = time.perf_counter()
+    answer = client.post(f"/manage/services/{CODE}/edit", data=data)
+    assert time.perf_counter() - started < 3
+    assert answer.status_code == 422 and "dài quá 20.000 ký tự" in answer.get_data(as_text=True)
     assert state() == before
 
 
