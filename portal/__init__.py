@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    register_form_limits(app)  # first: it must see a form before the CSRF check reads it
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -48,6 +49,12 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     # JSON keys in the contract's order ("total", "page", ... not alphabetical).
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  (Vietnamese as UTF-8)
+
+
+def register_form_limits(app: Flask) -> None:
+    from .form_limits import init_app
+
+    init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -79,5 +79,7 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # The text of one form post; uploaded files are counted apart (portal/form_limits.py).
+    "FORM_MAX_BYTES": 1024 * 1024,
     "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
 }
