@@ -61,5 +61,8 @@ def create_user(
 
 
 def set_active(user: User, active: bool) -> None:
-    """Disabling keeps the account and its history; it only stops signing in."""
+    """Disabling keeps the account and its history; it stops signing in and ends every
+    open session for good (re-enabling asks the owner to sign in again)."""
+    if not active:
+        user.end_sessions()
     user.active = active

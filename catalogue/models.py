@@ -188,6 +188,9 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Bumped whenever every open session must end (disabling, a password reset): unlike
+    # ``active`` it never goes back, so re-enabling an account revives none of them.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -204,13 +207,19 @@ class User(Base):
         return self.role == Role.ADMIN
 
     def get_id(self) -> str:
-        """The id a session keeps: it changes with the password, so a password change or
-        an admin's reset ends every session opened with the old one."""
+        """The id a session keeps: it changes with the session epoch and the password, so
+        disabling the account, a password change or an admin's reset ends every session
+        opened before, even once the account is enabled again."""
         return f"{self.id}:{self.session_stamp}"
 
     @property
     def session_stamp(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        # Epoch 0 stamps as before the epoch existed: upgrading signs nobody out.
+        epoch = f":{self.session_epoch}" if self.session_epoch else ""
+        return hashlib.sha256(f"{self.password_hash}{epoch}".encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        self.session_epoch = (self.session_epoch or 0) + 1
 
 
 class Revision(Base):

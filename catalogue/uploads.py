@@ -12,9 +12,16 @@ import os
 import re
 import secrets
 import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Revision, Service, now_utc
 from .text import slugify
 
 ALLOWED = ("pdf", "doc", "docx", "xls", "xlsx", "odt")
@@ -27,7 +34,10 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "odt": "application/vnd.oasis.opendocument.text",
 }
-STORED_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}-[0-9a-f]{16}\.(pdf|docx?|xlsx?|odt)$")
+_NAME = r"[a-z0-9][a-z0-9-]{0,80}-[0-9a-f]{16}\.(?:pdf|docx?|xlsx?|odt)"
+STORED_NAME = re.compile(rf"^{_NAME}$")
+# A form's url naming a stored file: "/files/<name>", or the same on this site's address.
+FILE_REFERENCE = re.compile(rf"/files/({_NAME})(?![a-z0-9.-])")
 OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
 FILES_URL = "/files/"
 
@@ -103,3 +113,59 @@ def url_of(name: str) -> str:
 
 def mimetype_of(name: str) -> str:
     return MIMETYPES[name.rsplit(".", 1)[1]]
+
+
+def _names_in(forms: Any) -> Iterable[str]:
+    for form in forms if isinstance(forms, list) else ():
+        url = form.get("url") if isinstance(form, dict) else None
+        if isinstance(url, str):
+            yield from FILE_REFERENCE.findall(url)
+
+
+def referenced_uploads(session: Session) -> set[str]:
+    """Stored names a form points to, in the catalogue or in any revision: restoring a
+    revision brings its forms back, so their files must outlive the edits that dropped them."""
+    names: set[str] = set()
+    for forms in session.scalars(select(Service.forms)):
+        names.update(_names_in(forms))
+    for snapshot in session.scalars(select(Revision.snapshot).execution_options(yield_per=1000)):
+        names.update(_names_in(snapshot.get("forms") if isinstance(snapshot, dict) else None))
+    return names
+
+
+@dataclass
+class PruneReport:
+    removed: list[tuple[str, int]]  # stored name, bytes
+    kept: int
+    failed: list[tuple[str, str]]  # stored name, reason
+
+
+def prune_uploads(session: Session, upload_dir: str | os.PathLike[str], older_than: timedelta,
+                  now: datetime | None = None) -> PruneReport:
+    """Delete uploaded files that no form refers to and that are older than ``older_than``.
+
+    A file is stored as soon as it arrives, before its save is accepted (a refused save
+    keeps the upload), so a file nothing refers to may still be on an editor's page: the
+    age threshold leaves those alone. Only names the portal gives are considered.
+    """
+    directory = Path(upload_dir)
+    cutoff = (now or now_utc()).timestamp() - older_than.total_seconds()
+    stored = [p for p in directory.iterdir() if is_stored_name(p.name) and p.is_file()] \
+        if directory.is_dir() else []
+    old = [p for p in stored if p.stat().st_mtime < cutoff]
+    referenced = referenced_uploads(session) if old else set()
+    report = PruneReport(removed=[], kept=0, failed=[])
+    for path in sorted(old):
+        if path.name in referenced:
+            continue
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            report.failed.append((path.name, exc.strerror or str(exc)))
+            continue
+        report.removed.append((path.name, size))
+    report.kept = len(stored) - len(report.removed)
+    return report

@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     configure(app, test_config)
+    register_form_limits(app)  # first: it must see a form before the CSRF check reads it
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -35,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_security(app)
     register_page_cache(app)
     register_request_log(app)
+    register_proxy_fix(app)
     return app
 
 
@@ -48,6 +50,12 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     # JSON keys in the contract's order ("total", "page", ... not alphabetical).
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  (Vietnamese as UTF-8)
+
+
+def register_form_limits(app: Flask) -> None:
+    from .form_limits import init_app
+
+    init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -104,3 +112,14 @@ def register_request_log(app: Flask) -> None:
     from .request_log import init_app
 
     init_app(app)
+
+
+def register_proxy_fix(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address, scheme and host
+    from the headers they add, so that the sign-in throttle counts each visitor apart
+    instead of the proxy. Outermost, so every other layer sees the client's address."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

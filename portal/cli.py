@@ -134,9 +134,46 @@ def reindex_command(procs: int | None) -> None:
                f"trong {time.perf_counter() - started:.1f} giây.")
 
 
+def _size(count: int) -> str:
+    """Vietnamese number style: 1.234,5 KB."""
+    if count < 1024:
+        return f"{count} byte"
+    unit, scale = ("KB", 1024) if count < 1024 * 1024 else ("MB", 1024 * 1024)
+    return f"{count / scale:,.1f} {unit}".translate(str.maketrans(",.", ".,"))
+
+
+@click.command("prune-uploads")
+@click.option("--older-than-hours", type=click.FloatRange(min=0), default=24.0, show_default=True,
+              help="Chỉ xóa tệp tải lên từ quá số giờ này (tệp mới có thể còn trên trang đang sửa).")
+@with_appcontext
+def prune_uploads_command(older_than_hours: float) -> None:
+    """Delete uploaded files that no service or revision refers to (saves never completed)."""
+    from datetime import timedelta
+
+    from catalogue.uploads import prune_uploads
+
+    report = prune_uploads(db.session, current_app.config["UPLOAD_DIR"],
+                           timedelta(hours=older_than_hours))
+    db.session.rollback()  # read only: end the transaction the scan opened
+    for name, size in report.removed:
+        click.echo(f"Đã xóa {name} ({_size(size)})")
+    for name, reason in report.failed:
+        click.echo(f"Không xóa được {name}: {reason}", err=True)
+    hours = f"{older_than_hours:g}".replace(".", ",")
+    if report.removed:
+        total = sum(size for _, size in report.removed)
+        click.echo(f"Đã xóa {len(report.removed)} tệp tải lên không còn được dùng ({_size(total)}); "
+                   f"giữ lại {report.kept} tệp đang được dùng hoặc mới tải lên trong {hours} giờ qua.")
+    else:
+        click.echo(f"Không có tệp tải lên nào cần xóa (giữ lại {report.kept} tệp đang được dùng "
+                   f"hoặc mới tải lên trong {hours} giờ qua).")
+    if report.failed:
+        sys.exit(1)
+
+
 COMMANDS = [
     init_db_command, load_demo_command, import_command, export_command, create_user_command,
-    reindex_command,
+    reindex_command, prune_uploads_command,
 ]
 
 

@@ -16,7 +16,7 @@ MESSAGES = {
     404: ("Không tìm thấy trang", "Trang hoặc dịch vụ bạn tìm không tồn tại hoặc đã được gỡ bỏ."),
     405: ("Thao tác không được phép", "Trang này không nhận kiểu yêu cầu đó."),
     409: ("Dữ liệu đã thay đổi", "Nội dung đã được người khác sửa trong lúc bạn làm việc."),
-    413: ("Tệp quá lớn", "Dữ liệu gửi lên vượt quá giới hạn cho phép."),
+    413: ("Dữ liệu gửi lên quá lớn", "Dữ liệu gửi lên vượt quá giới hạn cho phép."),
     429: ("Quá nhiều yêu cầu", "Vui lòng chờ một lát rồi thử lại."),
     500: ("Đã có lỗi xảy ra", "Hệ thống gặp sự cố. Vui lòng thử lại sau ít phút."),
     503: ("Dịch vụ tạm gián đoạn", "Hệ thống đang bảo trì hoặc quá tải. Vui lòng thử lại sau."),

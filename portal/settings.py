@@ -46,6 +46,19 @@ def secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def trusted_proxies(value: str | None) -> int:
+    """How many reverse proxies stand in front of the app (0: clients talk to it directly).
+
+    Only that many X-Forwarded-For entries, counted from the right, were written by
+    proxies we run; anything further left is whatever the client sent, so trusting more
+    hops than there are proxies would let a client choose the address it is throttled by.
+    """
+    text = (value or "").strip() or "0"
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"TRUSTED_PROXIES must be a whole number (0 or more), not {value!r}")
+    return int(text)
+
+
 # Optional settings beyond the contract's, numbers read from the environment when set.
 TUNABLE = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_BYTES", "VIEW_FLUSH_SECONDS")
 
@@ -60,6 +73,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _absolute_sqlite(database, cwd),
         "SEARCH_INDEX_DIR": str((cwd / index_dir).resolve()),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
+        "TRUSTED_PROXIES": trusted_proxies(os.environ.get("TRUSTED_PROXIES")),
     }
 
 
@@ -71,6 +85,8 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # The text of one form post; uploaded files are counted apart (portal/form_limits.py).
+    "FORM_MAX_BYTES": 1024 * 1024,
     "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
     # Anonymous pages kept per worker until the catalogue changes, at most this long
     # (0 turns the cache off): portal/page_cache.py.

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from catalogue.accounts import verify_password
 from catalogue.models import User
-from catalogue.throttle import MAX_PER_ACCOUNT, LoginFailure
+from catalogue.throttle import MAX_PER_ACCOUNT, MAX_PER_ADDRESS, LoginFailure
 from portal import create_app
 from portal.extensions import db
 from tests.manage_support import PASSWORD, TOKEN, csrf_of, sign_in
@@ -183,3 +183,57 @@ def test_a_password_change_ends_the_other_sessions_but_not_this_one(app, account
     assert desktop.get("/manage/services").status_code == 200
     stale = phone.get("/manage/services")
     assert stale.status_code in (302, 401) and "/login" in stale.headers.get("Location", "/login")
+
+
+def test_disabling_an_account_ends_its_sessions_for_good(app, accounts):
+    """Re-enabling an account lets its owner sign in again, not the sessions it had."""
+    editor, admin = app.test_client(), app.test_client()
+    sign_in(editor, EDITOR)
+    assert editor.get("/manage/services").status_code == 200
+    sign_in(admin, "admin@daklak.gov.vn")
+    token = csrf_of(admin, "/manage/users")
+    user_id = accounts["justice"].id
+    assert admin.post(f"/manage/users/{user_id}/disable", data={"csrf_token": token}).status_code == 303
+    assert editor.get("/manage/services").status_code == 302
+    assert admin.post(f"/manage/users/{user_id}/enable", data={"csrf_token": token}).status_code == 303
+
+    stale = editor.get("/manage/services")
+    assert stale.status_code == 302 and stale.headers["Location"].startswith("/login")
+    fresh = app.test_client()
+    assert sign_in(fresh, EDITOR).status_code == 302
+    assert fresh.get("/manage/services").status_code == 200
+    assert sign_in(editor, EDITOR).status_code == 302  # the old browser may sign in anew
+    assert editor.get("/manage/services").status_code == 200
+
+
+def _attempt_from(client, address: str, email: str):
+    token = csrf_of(client)
+    return client.post("/login", data={"email": email, "password": "sai-mat-khau-roi", "csrf_token": token},
+                       headers={"X-Forwarded-For": address})
+
+
+@pytest.mark.parametrize("proxies", ["1", "0"])
+def test_address_throttle_reads_the_forwarded_address_only_behind_trusted_proxies(
+        app, app_config, monkeypatch, proxies):
+    monkeypatch.setenv("TRUSTED_PROXIES", proxies)
+    behind = create_app(app_config)
+    with behind.app_context():
+        client = behind.test_client()
+        for i in range(MAX_PER_ADDRESS):
+            assert _attempt_from(client, "203.0.113.7", f"khach{i}@example.vn").status_code == 401
+        same = _attempt_from(client, "203.0.113.7", "khac@example.vn").status_code
+        # A client may send its own header; the proxy appends the address it saw.
+        spoofed = _attempt_from(client, "198.51.100.1, 203.0.113.7", "khac@example.vn").status_code
+        other = _attempt_from(client, "198.51.100.9", "khac@example.vn").status_code
+        db.session.remove()
+        db.engine.dispose()
+    assert (same, spoofed) == (429, 429)
+    # Behind one trusted proxy each visitor has a count of their own; with none, the
+    # header is the client's word and changes nothing.
+    assert other == (401 if proxies == "1" else 429)
+
+
+def test_a_malformed_trusted_proxies_setting_stops_the_start(app_config, monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "yes")
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+        create_app(app_config)

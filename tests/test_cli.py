@@ -1,5 +1,6 @@
 """The command line of the contract, as an operator runs it."""
 
+import io
 import json
 import os
 import subprocess
@@ -11,8 +12,12 @@ from sqlalchemy import func, select
 
 from catalogue.accounts import find_user, verify_password
 from catalogue.models import Service, User
+from catalogue.operations import Actor, Lookups, update_service
+from catalogue.uploads import store_upload, url_of
+from catalogue.validation import validate_service
 from portal.extensions import db
 from tests.conftest import service_data
+from tests.manage_support import TOKEN, form_data, sign_in
 
 DEMO = Path(__file__).resolve().parent.parent / "catalogue" / "demo" / "daklak.json.gz"
 
@@ -115,3 +120,55 @@ def test_console_script_and_flask_cli_share_commands(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "empty.json").read_text())["services"] == []
     assert (tmp_path / "instance" / "secret_key").exists()
+
+
+def _age(path: Path, hours: float) -> None:
+    stamp = path.stat().st_mtime - hours * 3600
+    os.utime(path, (stamp, stamp))
+
+
+def test_prune_uploads_removes_only_old_files_nothing_refers_to(app, runner, client, accounts,
+                                                                make_service):
+    """Files of saves never completed go; files of the catalogue or of any revision stay
+    (restoring a revision brings its forms back), and so do fresh ones."""
+    folder = Path(app.config["UPLOAD_DIR"])
+    pdf = b"%PDF-1.4\n%%EOF\n"
+
+    def upload(name: str) -> Path:
+        return folder / store_upload(folder, name, io.BytesIO(pdf))
+
+    current, earlier, fresh = upload("to-khai.pdf"), upload("to-khai-cu.pdf"), upload("moi.pdf")
+    service = make_service(forms=[{"title": "Tờ khai cũ", "url": url_of(earlier.name)}])
+    lookups = Lookups.load(db.session)
+    clean = validate_service(service_data(forms=[{"title": "Tờ khai", "url": url_of(current.name)}]),
+                             agency_codes=lookups.agencies, field_codes=lookups.fields)
+    update_service(db.session, service, clean, Actor("test"), expected_version=service.version)
+    db.session.commit()
+
+    # An editor uploads a form with a record that is refused, and never saves it.
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = TOKEN.search(client.get("/manage/services/new").get_data(as_text=True)).group(1)
+    data = form_data(service_data(code="2.000001", name="", forms=[]), token)
+    data.update({"forms-0-title": "", "forms-0-url": "", "forms-0-file": (io.BytesIO(pdf), "bo-do.pdf")})
+    refused = client.post("/manage/services/new", data=data, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    abandoned = next(folder.glob("bo-do-*.pdf"))
+    notes = folder / "ghi-chu.txt"  # not a name the portal gives: never touched
+    notes.write_text("của quản trị viên")
+
+    for path in (current, earlier, abandoned, notes):
+        _age(path, 48)
+    _age(fresh, 2)
+    result = runner.invoke(args=["prune-uploads"])
+    assert result.exit_code == 0, result.output
+    assert f"Đã xóa {abandoned.name}" in result.output
+    assert "Đã xóa 1 tệp" in result.output
+    assert not abandoned.exists()
+    assert current.exists() and earlier.exists() and fresh.exists() and notes.exists()
+
+    result = runner.invoke(args=["prune-uploads", "--older-than-hours", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"Đã xóa {fresh.name}" in result.output and not fresh.exists()
+    assert current.exists() and earlier.exists()
+    again = runner.invoke(args=["prune-uploads", "--older-than-hours", "1"])
+    assert again.exit_code == 0 and "Không có tệp" in again.output

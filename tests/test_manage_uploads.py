@@ -9,6 +9,8 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from catalogue.models import Service
 from catalogue.uploads import UploadError, detect_kind, store_upload
@@ -124,6 +126,24 @@ def test_upload_survives_a_refused_save(client, accounts):
     page = _post_with_file(client, PDF, "mau-don.pdf", name="")
     assert page.status_code == 422
     assert 'value="/files/mau-don-' in page.get_data(as_text=True)
+
+
+def test_a_file_larger_than_the_text_limit_of_a_form_is_still_accepted(client, accounts, app):
+    """The cap on a form's text (FORM_MAX_BYTES) leaves files to their own limit."""
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = TOKEN.search(client.get("/manage/services/new").get_data(as_text=True)).group(1)
+    data = form_data(service_data(forms=[]), token)
+    data.update({"forms-0-title": "Tờ khai", "forms-0-url": ""})
+    content = PDF + b"0" * (app.config["FORM_MAX_BYTES"] * 2)
+    data["forms-0-file"] = FileStorage(io.BytesIO(content), "to-khai.pdf", content_type="application/pdf")
+    boundary, body = encode_multipart(data)  # in memory: see tests/test_security.py
+    answer = client.post("/manage/services/new", data=body,
+                         content_type=f"multipart/form-data; boundary={boundary}")
+    assert answer.status_code == 302
+    stored = db.session.scalar(select(Service)).forms[0]["url"]
+    download = client.get(stored)
+    assert download.data == content
+    download.close()
 
 
 def test_too_large_upload_gets_a_clear_message(client, accounts, app):

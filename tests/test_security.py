@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pathlib
 import re
+import time
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.test import encode_multipart
 
 from catalogue.models import Revision, Service, User
 from catalogue.operations import record_of
@@ -222,6 +224,66 @@ def test_a_one_megabyte_field_is_refused_and_changes_nothing(client, target, fie
     assert answer.status_code in (413, 422)
     body = answer.get_data(as_text=True)
     assert ("vượt quá giới hạn" in body) or ("dài quá" in body) or ("phải là" in body)
+    assert state() == before
+
+
+VIETNAMESE = "Người có yêu cầu nộp hồ sơ tại Bộ phận tiếp nhận và trả kết quả. "
+
+
+def _text_of(size: int) -> str:
+    return (VIETNAMESE * (size // len(VIETNAMESE.encode()) + 1)).encode()[:size].decode(errors="ignore")
+
+
+def _post_multipart(client, url: str, data: dict[str, Any]):
+    """As a browser posts the service form (enctype multipart), encoded in memory: the test
+    client would spool a large body to a temporary file it never closes."""
+    boundary, body = encode_multipart(data)
+    return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def test_a_form_with_more_text_than_any_record_needs_is_refused_before_it_is_read(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    before = state()
+    data = form_data(service_data(), token, target["version"])
+    data["summary"] = _text_of(1024 * 1024)
+    answer = client.post(f"/manage/services/{CODE}/edit", data=data)
+    assert answer.status_code == 413
+    body = answer.get_data(as_text=True)
+    assert "Nội dung gửi lên vượt quá giới hạn" in body and "tệp tải lên" in body
+    # Spread over several fields, each small enough alone, as a browser posts the form.
+    data = form_data(service_data(), token, target["version"])
+    for i in range(5):
+        data[f"steps-{i}"] = _text_of(300 * 1024)
+    answer = _post_multipart(client, f"/manage/services/{CODE}/edit", data)
+    assert answer.status_code == 413 and "Nội dung gửi lên vượt quá giới hạn" in answer.get_data(as_text=True)
+    # Signing in reads a form too, before anyone is known.
+    login = client.post("/login", data={"email": "x@daklak.gov.vn", "password": "p" * (2 * 1024 * 1024)})
+    assert login.status_code == 413
+    assert state() == before
+
+
+def test_a_long_field_under_the_limit_still_gets_its_own_message(client, target):
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    data = form_data(service_data(), token, target["version"])
+    data["summary"] = "Đ" * 20_001
+    answer = _post_multipart(client, f"/manage/services/{CODE}/edit", data)
+    assert answer.status_code == 422 and "dài quá 20.000 ký tự" in answer.get_data(as_text=True)
+
+
+def test_a_field_of_stacked_accent_marks_is_answered_at_once(client, target):
+    """Unicode normalisation reorders a run of combining marks by insertion sort: 120,000
+    marks in alternating order used to hold a worker for about 12 seconds."""
+    sign_in(client, "tuphap@daklak.gov.vn")
+    token = csrf_of(client, "/manage/services")
+    before = state()
+    data = form_data(service_data(), token, target["version"])
+    data["summary"] = "Đăng ký a" + "\u0301\u0323" * 60_000
+    started = time.perf_counter()
+    answer = client.post(f"/manage/services/{CODE}/edit", data=data)
+    assert time.perf_counter() - started < 3
+    assert answer.status_code == 422 and "dài quá 20.000 ký tự" in answer.get_data(as_text=True)
     assert state() == before
 
 
