@@ -35,16 +35,17 @@ def published_count_by_agency(session: Session) -> dict[int, int]:
 def published_count_by_field(session: Session) -> list[tuple[str, str, int]]:
     """(code, name, count) of each field with published services, largest first.
 
-    A GROUP BY on the database: the home page must not ask the search engine to match
-    the whole catalogue just to count it.
+    A GROUP BY on the database that reads only the (status, field_id) index: the home
+    page must not ask the search engine to match the whole catalogue just to count it,
+    nor the database to read every wide service row.
     """
-    rows = session.execute(
-        select(Field.code, Field.name, func.count())
-        .join(Service, Service.field_id == Field.id)
+    counts = dict(session.execute(
+        select(Service.field_id, func.count())
         .where(Service.status == Status.PUBLISHED)
-        .group_by(Field.code, Field.name)
-    )
-    return sorted(((code, name, n) for code, name, n in rows), key=lambda r: (-r[2], r[1]))
+        .group_by(Service.field_id)
+    ).all())
+    names = session.execute(select(Field.id, Field.code, Field.name).where(Field.id.in_(list(counts))))
+    return sorted(((code, name, counts[i]) for i, code, name in names), key=lambda r: (-r[2], r[1]))
 
 
 def build_agency_tree(session: Session) -> list[AgencyNode]:

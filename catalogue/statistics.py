@@ -76,9 +76,11 @@ def count_by_level(session: Session) -> dict[int, int]:
     return counts
 
 
-def online_total(session: Session) -> int:
-    """Published services at level 2 or above: the figure the province reports."""
-    return sum(n for level, n in count_by_level(session).items() if level >= ONLINE_MIN_LEVEL)
+def online_total(session: Session, by_level: dict[int, int] | None = None) -> int:
+    """Published services at level 2 or above: the figure the province reports (from
+    ``by_level`` when the caller already counted by level)."""
+    counts = by_level if by_level is not None else count_by_level(session)
+    return sum(n for level, n in counts.items() if level >= ONLINE_MIN_LEVEL)
 
 
 # ---------------------------------------------------------------- time helpers

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from catalogue.accounts import AccountError, create_user
 from catalogue.models import Role, Service
@@ -23,6 +23,17 @@ from catalogue.transfer import ImportFileError, export_catalogue, import_catalog
 from .extensions import db
 
 DEMO_FILE = "daklak.json.gz"
+
+
+def refresh_planner_statistics(engine: Engine) -> None:
+    """ANALYZE after a bulk write. SQLite keeps no statistics of its own: without them
+    it counted "most viewed" by walking every published service instead of the few
+    viewed ones (17 ms instead of a fraction of one at 100,000 services). PostgreSQL's
+    autovacuum keeps its own."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def _fail(message: str) -> None:
@@ -52,6 +63,7 @@ def _import_file(path: Path, actor: Actor) -> None:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
     db.session.commit()
+    refresh_planner_statistics(db.engine)
     click.echo(
         f"Đã nhập {path.name}: {report.created} dịch vụ mới, {report.updated} cập nhật, "
         f"{report.unchanged} không đổi; {report.agencies} cơ quan, {report.fields} lĩnh vực."
@@ -130,6 +142,7 @@ def reindex_command(procs: int | None) -> None:
         count = rebuild_index(db.session, index_dir=current_app.config["SEARCH_INDEX_DIR"], procs=procs)
     except (IndexUnavailable, OSError) as exc:
         _fail(f"Không lập được chỉ mục tìm kiếm: {exc}")
+    refresh_planner_statistics(db.engine)
     click.echo(f"Đã lập chỉ mục tìm kiếm cho {count} dịch vụ đã công bố "
                f"trong {time.perf_counter() - started:.1f} giây.")
 

@@ -61,12 +61,13 @@ def canonical_for(endpoint: str, **values: object) -> str:
 @cached
 def home():
     popular = most_viewed_services(db.session, HOME_SERVICES)
+    by_level = count_by_level(db.session)
     if len(popular) < MIN_POPULAR:
         popular = []
     return render_template(
         "public/home.html",
-        online_total=online_total(db.session),
-        by_level=count_by_level(db.session),
+        online_total=online_total(db.session, by_level),
+        by_level=by_level,
         fields=published_count_by_field(db.session),
         home_fields=HOME_FIELDS,
         agency_tree=build_agency_tree(db.session),
