@@ -178,3 +178,11 @@ def test_a_late_commit_of_an_earlier_change_changes_the_stamp(app, make_service)
     finally:
         slow.close()
         fast.close()
+
+
+def test_a_page_first_asked_by_head_is_kept_whole(client, published):
+    """A link checker's HEAD may be the first request: readers after it get the full page."""
+    assert client.head("/services/1.001193").headers["X-Cache"] == "miss"
+    page = client.get("/services/1.001193")
+    assert page.headers["X-Cache"] == "hit"
+    assert '<h1 id="service-title">Đăng ký khai sinh</h1>' in text_of(page)
