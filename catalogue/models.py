@@ -194,8 +194,9 @@ class User(Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    # Bumped whenever every open session must end (disabling, a password reset): unlike
-    # ``active`` it never goes back, so re-enabling an account revives none of them.
+    # Bumped when an account is disabled: unlike ``active`` it never goes back, so
+    # re-enabling an account revives none of its old sessions. (A password change or
+    # reset ends them through the password hash in the session stamp.)
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     agency: Mapped[Agency | None] = relationship()

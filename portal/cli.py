@@ -21,6 +21,7 @@ from catalogue.operations import Actor
 from catalogue.transfer import ImportFileError, export_catalogue, import_catalogue, read_catalogue
 
 from .extensions import db
+from .formatting import number_vi
 
 DEMO_FILE = "daklak.json.gz"
 
@@ -152,7 +153,7 @@ def _size(count: int) -> str:
     if count < 1024:
         return f"{count} byte"
     unit, scale = ("KB", 1024) if count < 1024 * 1024 else ("MB", 1024 * 1024)
-    return f"{count / scale:,.1f} {unit}".translate(str.maketrans(",.", ".,"))
+    return f"{number_vi(count / scale, 1)} {unit}"
 
 
 @click.command("prune-uploads")

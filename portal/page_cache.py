@@ -6,7 +6,7 @@ long as the catalogue's stamp is the one the page was rendered under
 (catalogue/freshness.py: one indexed read per request). An editor's publish therefore
 reaches the next reader at once, in every worker and on every machine sharing the
 database. A page is also dropped after ``PAGE_CACHE_SECONDS``, for what changes without
-a change-log row: the view counts behind "most viewed", an agency renamed by an import.
+a change-log row: the view counts behind "most viewed" on the home page.
 Today's date in Vietnam is part of the key, so "today" in the statistics turns at midnight.
 
 Only GET and HEAD requests without a session or remember-me cookie are served from here;

@@ -63,11 +63,18 @@ def trusted_proxies(value: str | None) -> int:
 TUNABLE = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_BYTES", "VIEW_FLUSH_SECONDS")
 
 
+def _number(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+
+
 def from_environment(instance: Path) -> dict[str, Any]:
     cwd = Path.cwd()
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
     index_dir = os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
-    tuning = {name: float(os.environ[name]) for name in TUNABLE if os.environ.get(name, "").strip()}
+    tuning = {name: _number(name, os.environ[name]) for name in TUNABLE if os.environ.get(name, "").strip()}
     return {
         **tuning,
         "SQLALCHEMY_DATABASE_URI": _absolute_sqlite(database, cwd),
