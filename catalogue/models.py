@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .vocabulary import Audience, Level, Role, Status, Tier
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -62,36 +64,32 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class Level(enum.IntEnum):
-    """Online service levels of Decree 43/2011/NĐ-CP."""
+class _EnumColumn(TypeDecorator[Any]):
+    """Stores an enum of the vocabulary as its plain value (the schema is unchanged: an
+    integer or a short string) and reads it back as the enum member, so the code compares
+    and labels one type, and a value outside the vocabulary fails at the door."""
 
-    INFORMATION = 1
-    FORMS = 2
-    ONLINE_SUBMISSION = 3
-    ONLINE_PAYMENT = 4
+    cache_ok = True
 
+    def __init__(self, enum_type: type[enum.Enum]) -> None:
+        super().__init__()
+        self.enum_type = enum_type
 
-class Status(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.enum_type(value).value
 
-
-class Tier(enum.StrEnum):
-    PROVINCE = "province"
-    DISTRICT = "district"
-    COMMUNE = "commune"
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else self.enum_type(value)
 
 
-class Audience(enum.StrEnum):
-    CITIZEN = "citizen"
-    BUSINESS = "business"
-    BOTH = "both"
+class IntEnumColumn(_EnumColumn):
+    impl = Integer
+    cache_ok = True
 
 
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    EDITOR = "editor"
+class StrEnumColumn(_EnumColumn):
+    impl = String(16)
+    cache_ok = True
 
 
 class Agency(Base):
@@ -140,11 +138,11 @@ class Service(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(500))
-    level: Mapped[int] = mapped_column(Integer)
+    level: Mapped[Level] = mapped_column(IntEnumColumn(Level))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     field_id: Mapped[int] = mapped_column(ForeignKey("field.id"), index=True)
-    tier: Mapped[str] = mapped_column(String(16))
-    audience: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[Tier] = mapped_column(StrEnumColumn(Tier))
+    audience: Mapped[Audience] = mapped_column(StrEnumColumn(Audience))
     summary: Mapped[str] = mapped_column(Text, default="")
     steps: Mapped[list[str]] = mapped_column(JSON, default=list)
     method: Mapped[str] = mapped_column(Text, default="")
@@ -156,7 +154,7 @@ class Service(Base):
     requirements: Mapped[str] = mapped_column(Text, default="")
     forms: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     online_url: Mapped[str | None] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(16), default=Status.DRAFT, index=True)
+    status: Mapped[Status] = mapped_column(StrEnumColumn(Status), default=Status.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -190,7 +188,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(StrEnumColumn(Role))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -251,12 +249,12 @@ class Revision(Base):
     effective_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))
-    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[Status] = mapped_column(StrEnumColumn(Status))
+    level: Mapped[Level] = mapped_column(IntEnumColumn(Level))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
     field_id: Mapped[int] = mapped_column(ForeignKey("field.id"))
-    tier: Mapped[str] = mapped_column(String(16))
-    audience: Mapped[str] = mapped_column(String(16))
+    tier: Mapped[Tier] = mapped_column(StrEnumColumn(Tier))
+    audience: Mapped[Audience] = mapped_column(StrEnumColumn(Audience))
     # When a later-written revision of the same service took effect (the earliest such),
     # i.e. the end of the interval during which this one is the service's state; NULL
     # while it still is. Kept by catalogue.statistics.close_superseded so that counts
@@ -291,7 +289,7 @@ class MonthlyChange(Base):
     # transactions never wait on one another's (month, level) row, as an upsert would.
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7))
-    level: Mapped[int] = mapped_column(Integer)
+    level: Mapped[Level] = mapped_column(IntEnumColumn(Level))
     delta: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (Index("ix_statistics_month_month_level", "month", "level"),)

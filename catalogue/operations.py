@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .checks import LABELS
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
 from .statistics import close_superseded
-from .validation import LABELS, VIETNAM_TZ
+from .vocabulary import VIETNAM_TZ
 
 # Keys of the record an editor changes; status and timestamps move through the workflow.
 CONTENT_KEYS = (

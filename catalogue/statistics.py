@@ -46,7 +46,7 @@ from sqlalchemy.sql.expression import FunctionElement
 
 from .models import Agency, Audience, Field, Level, MonthlyChange, Revision, Service, Status, Tier
 from .text import fold
-from .validation import VIETNAM_TZ
+from .vocabulary import VIETNAM_TZ
 
 LEVELS = tuple(int(level) for level in Level)
 TIERS = tuple(t.value for t in Tier)

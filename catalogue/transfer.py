@@ -44,7 +44,6 @@ from .validation import (
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 CSV_COLUMNS = (*RECORD_KEYS, "updated_at")
-LIST_COLUMNS = ("steps", "documents", "legal_basis", "forms")
 
 
 @dataclass
@@ -372,7 +371,7 @@ def _write(
         )
         if clean["status"] != service.status:
             change_status(session, service, clean["status"], actor)
-            changed = changed or True
+            changed = True
         report.updated += 1 if changed else 0
         report.unchanged += 0 if changed else 1
     session.flush()

@@ -6,14 +6,8 @@ from datetime import date, datetime
 
 from flask import Flask
 
-from catalogue.validation import (
-    AUDIENCE_LABELS,
-    LABELS,
-    LEVEL_LABELS,
-    STATUS_LABELS,
-    TIER_LABELS,
-    VIETNAM_TZ,
-)
+from catalogue.validation import LABELS
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
 
 
 def number_vi(value: int | float | None, decimals: int = 0) -> str:
@@ -38,17 +32,9 @@ def date_vi(value: date | datetime | None) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def datetime_vi(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo:
-        value = value.astimezone(VIETNAM_TZ)
-    return value.strftime("%H:%M %d/%m/%Y")
-
-
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        number_vi=number_vi, percent_vi=percent_vi, date_vi=date_vi, datetime_vi=datetime_vi
+        number_vi=number_vi, percent_vi=percent_vi, date_vi=date_vi
     )
     app.jinja_env.globals.update(
         LEVEL_LABELS=LEVEL_LABELS,

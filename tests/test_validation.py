@@ -109,9 +109,31 @@ def test_bad_timestamp_is_reported():
 
 
 
-@pytest.mark.parametrize("url", ["/\\evil.example/x.pdf", "//evil.example/x.pdf", "javascript:alert(1)"])
+@pytest.mark.parametrize("url", [
+    "/\\evil.example/x.pdf", "//evil.example/x.pdf", "javascript:alert(1)",
+    # Browsers drop tabs and newlines inside a URL: each of these would lead to //evil.example.
+    "/\t/evil.example", "/\n/evil.example/x.pdf", "/\r\n/evil.example", "/\x0b/evil.example",
+    "https://dichvucong.gov.vn/\tx", "http://\x00evil.example/",
+])
 def test_form_url_cannot_leave_the_site_by_a_trick(url):
     found = errors(forms=[{"title": "Tờ khai", "url": url}])
     assert found["forms"] == [
         "Mẫu đơn, tờ khai (forms[0].url): phải là địa chỉ http(s) hoặc tệp đã tải lên."
+    ]
+
+
+@pytest.mark.parametrize("url", ["https://evil.example/\tlogin", "https://\nevil.example", "http:///no-host"])
+def test_online_url_refuses_control_characters_and_missing_hosts(url):
+    found = errors(online_url=url)
+    assert found["online_url"] == [
+        "Địa chỉ nộp hồ sơ trực tuyến (online_url): phải là địa chỉ http:// hoặc https:// hợp lệ."
+    ]
+
+
+def test_portal_file_and_ordinary_links_still_pass():
+    clean = check(forms=[{"title": "Tờ khai", "url": "/files/3f2a.pdf"},
+                         {"title": "Mẫu", "url": "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193"}])
+    assert [f["url"] for f in clean["forms"]] == [
+        "/files/3f2a.pdf",
+        "https://dichvucong.gov.vn/p/home/dvc-tthc-thu-tuc-hanh-chinh-chi-tiet.html?ma_thu_tuc=1.001193",
     ]

@@ -29,7 +29,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from catalogue.validation import AUDIENCE_LABELS, LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS
+from catalogue.validation import LABELS
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS
 
 # The repeatable parts and the empty row each gets when "add" is pressed.
 ROWS: dict[str, Any] = {

@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from catalogue.access import can_edit_service
 from catalogue.models import Revision, Service
 from catalogue.operations import Actor, ConflictError, Lookups, restore_revision
-from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
 
 from ..extensions import db
 from . import bp

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from catalogue.models import Agency, Field
 from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
 from catalogue.text import clean_line
-from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
 
 from ..extensions import db
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from catalogue.statistics import LEVELS, ONLINE_MIN_LEVEL, Row, Statistics
-from catalogue.validation import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
 
 from ..formatting import number_vi
 
