@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import Agency, Field, Service, Status
+from .text import sort_key
+from .vocabulary import SUBMISSION_MIN_LEVEL
 
 
 @dataclass
@@ -45,13 +47,14 @@ def published_count_by_field(session: Session) -> list[tuple[str, str, int]]:
         .group_by(Service.field_id)
     ).all())
     names = session.execute(select(Field.id, Field.code, Field.name).where(Field.id.in_(list(counts))))
-    return sorted(((code, name, counts[i]) for i, code, name in names), key=lambda r: (-r[2], r[1]))
+    return sorted(((code, name, counts[i]) for i, code, name in names),
+                  key=lambda r: (-r[2], sort_key(r[1])))
 
 
 def build_agency_tree(session: Session) -> list[AgencyNode]:
     """Every agency once, under its parent, with published counts; roots by name."""
     counts = published_count_by_agency(session)
-    agencies = list(session.scalars(select(Agency).order_by(Agency.name)))
+    agencies = sorted(session.scalars(select(Agency)), key=lambda a: sort_key(a.name))
     nodes = {a.id: AgencyNode(a, counts.get(a.id, 0)) for a in agencies}
     roots = []
     for agency in agencies:
@@ -86,25 +89,22 @@ def ancestors_of(agency: Agency) -> list[Agency]:
 
 
 def published_services_of(session: Session, agency: Agency) -> list[Service]:
-    return list(
-        session.scalars(
-            select(Service)
-            .where(Service.agency_id == agency.id, Service.status == Status.PUBLISHED)
-            .order_by(Service.name, Service.code)
-        ).unique()
-    )
+    """The agency's published services in Vietnamese alphabetical order."""
+    services = session.scalars(
+        select(Service).where(Service.agency_id == agency.id, Service.status == Status.PUBLISHED)
+    ).unique()
+    return sorted(services, key=lambda s: (sort_key(s.name), s.code))
 
 
 def online_services(session: Session, limit: int = 8) -> list[Service]:
     """Published services a citizen can submit online (levels 4 then 3), by name."""
-    return list(
-        session.scalars(
-            select(Service)
-            .where(Service.status == Status.PUBLISHED, Service.level >= 3)
-            .order_by(Service.level.desc(), Service.name, Service.code)
-            .limit(limit)
-        ).unique()
-    )
+    services = session.scalars(
+        select(Service)
+        .where(Service.status == Status.PUBLISHED, Service.level >= SUBMISSION_MIN_LEVEL)
+        .order_by(Service.level.desc(), Service.name, Service.code)
+        .limit(limit)
+    ).unique()
+    return sorted(services, key=lambda s: (-s.level, sort_key(s.name), s.code))
 
 
 def published_services_for_sitemap(session: Session) -> list[tuple[str, object]]:

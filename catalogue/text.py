@@ -82,6 +82,14 @@ def fold(value: str) -> str:
     return "".join(ch for ch in value if not unicodedata.combining(ch) and ch != CGJ)
 
 
+def sort_key(value: str) -> tuple[str, str]:
+    """Vietnamese alphabetical order for every list: letters without their marks first (so
+    "Đăng ký" stands among the d's and "Ủy ban" among the u's, whatever the case), then the
+    marked and capitalised form only to break ties. A database's binary order would put
+    every "Đ" after "Z" and every capital before the lower case."""
+    return fold(value), value
+
+
 def slugify(value: str) -> str:
     """ASCII slug for URLs and codes: "Hộ tịch" -> "ho-tich"."""
     return re.sub(r"[^a-z0-9]+", "-", fold(value)).strip("-")

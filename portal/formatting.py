@@ -7,7 +7,16 @@ from datetime import date, datetime
 from flask import Flask
 
 from catalogue.validation import LABELS
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
+from catalogue.vocabulary import (
+    AUDIENCE_LABELS,
+    LEVEL_LABELS,
+    ONLINE_LABEL,
+    STATUS_LABELS,
+    TIER_LABELS,
+    VIETNAM_TZ,
+    accepts_online_submission,
+    is_online,
+)
 
 
 def number_vi(value: int | float | None, decimals: int = 0) -> str:
@@ -42,4 +51,7 @@ def init_app(app: Flask) -> None:
         AUDIENCE_LABELS=AUDIENCE_LABELS,
         STATUS_LABELS=STATUS_LABELS,
         FIELD_LABELS=LABELS,
+        ONLINE_LABEL=ONLINE_LABEL,
+        is_online=is_online,
+        accepts_online_submission=accepts_online_submission,
     )

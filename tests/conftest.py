@@ -19,11 +19,12 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from catalogue.models import Agency, Base, Field, Service
+from catalogue.models import Agency, Field, Service
 from catalogue.operations import Actor, create_service
 from catalogue.validation import validate_service
 from portal import create_app
 from portal.extensions import db
+from tests.support import DESKTOP, PHONE, empty_database, service_data
 
 SECRET = "test-secret-" + uuid.uuid4().hex
 
@@ -79,16 +80,6 @@ def _config(database_url: str, tmp: Any) -> dict[str, Any]:
     }
 
 
-def empty_database() -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
-
-
 @pytest.fixture
 def app_config(migrated: str, tmp_path: Any, request: pytest.FixtureRequest) -> dict[str, Any]:
     """The config the ``app`` fixture uses; ``@pytest.mark.config(NAME=value)`` changes it
@@ -139,39 +130,6 @@ def catalogue_refs(app: Flask) -> dict[str, Any]:
     return {"agencies": [province, justice, planning, districts, bmt], "fields": fields}
 
 
-def service_data(**overrides: Any) -> dict[str, Any]:
-    """A valid level 3 record (Đăng ký khai sinh), to be varied by each test."""
-    data: dict[str, Any] = {
-        "code": "1.001193",
-        "name": "Đăng ký khai sinh",
-        "level": 3,
-        "agency": "so-tu-phap",
-        "field": "ho-tich",
-        "tier": "commune",
-        "audience": "citizen",
-        "summary": "Đăng ký khai sinh cho trẻ em sinh ra tại Việt Nam.",
-        "steps": [
-            "Người có yêu cầu nộp hồ sơ tại Bộ phận tiếp nhận và trả kết quả.",
-            "Công chức tư pháp - hộ tịch kiểm tra hồ sơ.",
-            "Trả Giấy khai sinh cho người có yêu cầu.",
-        ],
-        "method": "Nộp trực tiếp hoặc trực tuyến.",
-        "documents": [
-            {"name": "Tờ khai đăng ký khai sinh", "copies": 1},
-            {"name": "Giấy chứng sinh", "copies": 1},
-        ],
-        "processing_days": 1,
-        "fees": "Miễn lệ phí",
-        "result": "Giấy khai sinh",
-        "legal_basis": ["Luật Hộ tịch 60/2014/QH13", "Nghị định 123/2015/NĐ-CP"],
-        "requirements": "",
-        "forms": [{"title": "Tờ khai đăng ký khai sinh", "url": "https://example.gov.vn/to-khai.doc"}],
-        "online_url": "https://dichvucong.daklak.gov.vn/nop-truc-tuyen/1.001193",
-    }
-    data.update(overrides)
-    return data
-
-
 @pytest.fixture
 def make_service(catalogue_refs: dict[str, Any]) -> Callable[..., Service]:
     """Create (and optionally publish) a service through the domain, committed."""
@@ -195,7 +153,6 @@ def make_service(catalogue_refs: dict[str, Any]) -> Callable[..., Service]:
 # ---------------------------------------------------------------- real browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
 
 
 @pytest.fixture
@@ -232,8 +189,6 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-PHONE = {"width": 360, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(params=["phone", "desktop"])
@@ -249,9 +204,3 @@ def page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def screenshot(page: Any, name: str) -> str:
-    """Save a full-page screenshot under tests/artifacts/ (ignored by git); returns the path."""
-    os.makedirs(ARTIFACTS, exist_ok=True)
-    path = os.path.join(ARTIFACTS, f"{name}-{getattr(page, 'device', 'page')}.png")
-    page.screenshot(path=path, full_page=True)
-    return path

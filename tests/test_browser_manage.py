@@ -10,8 +10,8 @@ from sqlalchemy import select
 from catalogue.models import Service
 from catalogue.search import SearchQuery, search_services
 from portal.extensions import db
-from tests.conftest import screenshot
 from tests.manage_support import PASSWORD
+from tests.support import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import screenshot
+from tests.support import screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -1,7 +1,7 @@
 """Search-as-you-type on the home page, in a real browser: typing without diacritics
 offers the service's proper name."""
 
-from tests.conftest import screenshot
+from tests.support import screenshot
 
 
 def test_typing_on_the_home_page_offers_matching_names(live_server, page, make_service):

@@ -16,8 +16,8 @@ from catalogue.operations import Actor, Lookups, update_service
 from catalogue.uploads import store_upload, url_of
 from catalogue.validation import validate_service
 from portal.extensions import db
-from tests.conftest import service_data
 from tests.manage_support import TOKEN, form_data, sign_in
+from tests.support import service_data
 
 DEMO = Path(__file__).resolve().parent.parent / "catalogue" / "demo" / "daklak.json.gz"
 

@@ -41,7 +41,7 @@ from catalogue.transfer import import_catalogue, parse_json
 from catalogue.validation import validate_service
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import service_data
+from tests.support import service_data
 
 ROOT = Path(__file__).resolve().parent.parent
 

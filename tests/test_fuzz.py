@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from catalogue.models import Agency, ChangeLog, Field, Revision, Service
 from catalogue.transfer import CSV_COLUMNS, csv_cells, read_catalogue, write_csv
 from portal.extensions import db
-from tests.conftest import service_data
+from tests.support import service_data
 
 FUZZ = settings(max_examples=40, deadline=None, derandomize=False, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

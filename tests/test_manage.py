@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from catalogue.models import Revision, Service
 from portal.extensions import db
-from tests.conftest import service_data
 from tests.manage_support import TOKEN, form_data, sign_in
+from tests.support import service_data
 
 JUSTICE = "tuphap@daklak.gov.vn"
 

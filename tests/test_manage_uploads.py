@@ -15,8 +15,8 @@ from werkzeug.test import encode_multipart
 from catalogue.models import Service
 from catalogue.uploads import UploadError, detect_kind, store_upload
 from portal.extensions import db
-from tests.conftest import service_data
 from tests.manage_support import TOKEN, form_data, sign_in
+from tests.support import service_data
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 EXE = (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200

@@ -14,8 +14,7 @@ from catalogue.usage import ServiceView
 from portal.extensions import db
 from portal.page_cache import PageCache
 from tests.manage_support import TOKEN, form_data, sign_in
-from tests.test_public_pages import text_of
-from tests.test_transfer import write_json
+from tests.support import text_of, write_json
 
 EDITOR = Actor("test editor")
 

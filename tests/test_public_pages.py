@@ -8,10 +8,7 @@ import pytest
 
 from catalogue.usage import ServiceView
 from portal.extensions import db
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
+from tests.support import text_of
 
 
 @pytest.fixture
@@ -41,8 +38,10 @@ def catalogue(make_service):
 
 def test_home_shows_headline_levels_fields_and_agencies(client, catalogue):
     page = text_of(client.get("/"))
-    # Levels 2, 3 and 4 are "online at level 2 and 3" in the province's own count: 3 here.
-    assert re.search(r"<strong>3</strong> dịch vụ công trực tuyến mức độ 2 và 3", page)
+    # Levels 2, 3 and 4 all count as online (a level 4 service meets level 3 too): 3 here,
+    # and the headline says "level 2 and above", not "levels 2 and 3".
+    assert re.search(r"<strong>3</strong> dịch vụ công trực tuyến \(mức độ 2 trở lên\)", page)
+    assert "mức độ 2 và 3" not in page
     assert 'href="/services?level=3"' in page and 'href="/services?level=1"' in page
     assert 'href="/services?field=ho-tich"' in page and "Hộ tịch" in page
     assert 'href="/agencies/so-tu-phap"' in page and "Sở Tư pháp" in page
@@ -269,3 +268,16 @@ def test_numbers_use_vietnamese_grouping(client, make_service):
     make_service(status="published", processing_days=1200, code="4.1")
     page = text_of(client.get("/services/4.1"))
     assert "1.200 ngày làm việc" in page
+
+
+def test_agency_page_lists_services_in_vietnamese_order(client, make_service):
+    for code, name in (("7.000001", "Tư vấn pháp luật"), ("7.000002", "Đăng ký giám hộ"),
+                       ("7.000003", "ủy quyền công chứng"), ("7.000004", "Cấp bản sao trích lục"),
+                       ("7.000005", "Chứng thực chữ ký")):
+        make_service(status="published", code=code, name=name)
+    page = text_of(client.get("/agencies/so-tu-phap"))
+    names = ["Cấp bản sao trích lục", "Chứng thực chữ ký", "Đăng ký giám hộ", "Tư vấn pháp luật",
+             "ủy quyền công chứng"]
+    positions = [page.index(n) for n in names]
+    # Đ among the d's (not after Z), a lower-case ủ among the u's (not after every capital).
+    assert positions == sorted(positions)

@@ -20,7 +20,7 @@ from catalogue.search.index import IndexHome, read_state
 from catalogue.search.sync import sync_lock
 from catalogue.validation import validate_service
 from portal.extensions import db
-from tests.conftest import service_data
+from tests.support import service_data
 
 NAMES = {
     "ban-do": "Cấp, gia hạn, cấp lại, cấp đổi chứng chỉ hành nghề đo đạc và bản đồ hạng II",

@@ -19,7 +19,7 @@ from catalogue.operations import Actor, change_status, content_of, find_service,
 from catalogue.search import SearchQuery, search_services
 from catalogue.validation import validate_service
 from portal.extensions import db
-from tests.conftest import service_data
+from tests.support import service_data
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,8 +15,8 @@ from werkzeug.test import encode_multipart
 from catalogue.models import Revision, Service, User
 from catalogue.operations import record_of
 from portal.extensions import db
-from tests.conftest import service_data
 from tests.manage_support import csrf_of, form_data, sign_in
+from tests.support import service_data
 
 CODE = "1.001193"
 TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"

@@ -26,7 +26,7 @@ from catalogue.statistics import (
 )
 from portal.extensions import db
 from portal.formatting import number_vi, percent_vi
-from tests.conftest import service_data
+from tests.support import service_data
 
 AGENCIES = [
     {"code": "ubnd-tinh", "name": "Ủy ban nhân dân tỉnh Đắk Lắk", "parent": None},

@@ -10,7 +10,7 @@ import pytest
 
 from bench.statistics_page import build_catalogue
 from portal.extensions import db
-from tests.conftest import DESKTOP, PHONE, screenshot
+from tests.support import DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -41,7 +41,7 @@ from catalogue.statistics import (
 )
 from catalogue.validation import validate_service
 from portal.extensions import db
-from tests.conftest import service_data
+from tests.support import service_data
 
 BASE = datetime(2011, 6, 26, tzinfo=UTC)
 # Changes fall between 26/06 and 05/07/2011 (crossing the end of June in Vietnam time),

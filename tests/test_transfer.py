@@ -18,7 +18,7 @@ from catalogue.transfer import (
     read_catalogue,
 )
 from portal.extensions import db
-from tests.conftest import service_data
+from tests.support import empty_database, service_data, write_json
 
 IMPORTER = Actor("import test")
 
@@ -32,12 +32,6 @@ def payload(*services, agencies=None, fields=None):
         "fields": fields if fields is not None else [{"code": "ho-tich", "name": "Hộ tịch"}],
         "services": list(services),
     }
-
-
-def write_json(tmp_path, data, name="catalogue.json"):
-    path = tmp_path / name
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 def load(path):
@@ -183,8 +177,6 @@ def _catalogue_with_history(tmp_path):
 
 
 def _reset():
-    from tests.conftest import empty_database
-
     db.session.remove()
     empty_database()
 

@@ -5,7 +5,7 @@ import unicodedata
 import pytest
 
 from catalogue.validation import ValidationError, validate_service
-from tests.conftest import service_data
+from tests.support import service_data
 
 AGENCIES = {"so-tu-phap"}
 FIELDS = {"ho-tich"}

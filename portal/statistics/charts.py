@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from catalogue.statistics import MonthPoint
+from catalogue.vocabulary import ONLINE_LABEL
 
 from ..formatting import number_vi
 
@@ -95,7 +96,7 @@ def growth_chart(points: list[MonthPoint], levels: tuple[int, ...] = (2, 3, 4)) 
     if not points:
         return None
     chart = GrowthChart(
-        "Số dịch vụ công trực tuyến (mức độ 2 trở lên) theo tháng",
+        f"Số {ONLINE_LABEL} theo tháng",
         f"Từ tháng {points[0].month[5:]}/{points[0].month[:4]} đến ngày "
         f"{points[-1].day:%d/%m/%Y}: từ {number_vi(points[0].online)} lên "
         f"{number_vi(points[-1].online)} dịch vụ.",

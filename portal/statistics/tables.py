@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from catalogue.statistics import LEVELS, ONLINE_MIN_LEVEL, Row, Statistics
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
+from catalogue.statistics import LEVELS, Row, Statistics
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, ONLINE_COLUMN, TIER_LABELS, is_online
 
 from ..formatting import number_vi
 
-ONLINE = "Trực tuyến (mức độ 2 trở lên)"
+ONLINE = ONLINE_COLUMN
 
 
 def _figure(value: Any) -> str:
@@ -113,5 +113,5 @@ def build_tables(stats: Statistics) -> dict[str, Table]:
 
 def online_share(stats: Statistics) -> float | None:
     total = stats.breakdown.published_total
-    online = sum(n for lv, n in stats.breakdown.by_level.items() if lv >= ONLINE_MIN_LEVEL)
+    online = sum(n for lv, n in stats.breakdown.by_level.items() if is_online(lv))
     return 100 * online / total if total else None

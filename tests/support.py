@@ -1,0 +1,78 @@
+"""Helpers shared by the test modules: a valid record to vary, page text, files to import,
+screenshots. Test modules import these from here, never from one another."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from sqlalchemy import text
+
+from catalogue.models import Base
+from portal.extensions import db
+
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def service_data(**overrides: Any) -> dict[str, Any]:
+    """A valid level 3 record (Đăng ký khai sinh), to be varied by each test."""
+    data: dict[str, Any] = {
+        "code": "1.001193",
+        "name": "Đăng ký khai sinh",
+        "level": 3,
+        "agency": "so-tu-phap",
+        "field": "ho-tich",
+        "tier": "commune",
+        "audience": "citizen",
+        "summary": "Đăng ký khai sinh cho trẻ em sinh ra tại Việt Nam.",
+        "steps": [
+            "Người có yêu cầu nộp hồ sơ tại Bộ phận tiếp nhận và trả kết quả.",
+            "Công chức tư pháp - hộ tịch kiểm tra hồ sơ.",
+            "Trả Giấy khai sinh cho người có yêu cầu.",
+        ],
+        "method": "Nộp trực tiếp hoặc trực tuyến.",
+        "documents": [
+            {"name": "Tờ khai đăng ký khai sinh", "copies": 1},
+            {"name": "Giấy chứng sinh", "copies": 1},
+        ],
+        "processing_days": 1,
+        "fees": "Miễn lệ phí",
+        "result": "Giấy khai sinh",
+        "legal_basis": ["Luật Hộ tịch 60/2014/QH13", "Nghị định 123/2015/NĐ-CP"],
+        "requirements": "",
+        "forms": [{"title": "Tờ khai đăng ký khai sinh", "url": "https://example.gov.vn/to-khai.doc"}],
+        "online_url": "https://dichvucong.daklak.gov.vn/nop-truc-tuyen/1.001193",
+    }
+    data.update(overrides)
+    return data
+
+
+def empty_database() -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+def text_of(response: Any) -> str:
+    return response.get_data(as_text=True)
+
+
+def write_json(tmp_path: Any, data: Any, name: str = "catalogue.json") -> Any:
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def screenshot(page: Any, name: str) -> str:
+    """Save a full-page screenshot under tests/artifacts/ (ignored by git); returns the path."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    path = os.path.join(ARTIFACTS, f"{name}-{getattr(page, 'device', 'page')}.png")
+    page.screenshot(path=path, full_page=True)
+    return path
