@@ -21,7 +21,7 @@ MULTIPART = "multipart/form-data"
 
 def _text_too_large():
     megabytes = current_app.config["FORM_MAX_BYTES"] / (1024 * 1024)
-    upload = current_app.config.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024) // (1024 * 1024)
+    upload = current_app.config["UPLOAD_MAX_BYTES"] // (1024 * 1024)
     return error_page(413, f"Nội dung gửi lên vượt quá giới hạn: phần chữ của một biểu mẫu được "
                            f"tối đa {megabytes:g} MB (tệp tải lên tính riêng, mỗi tệp tối đa "
                            f"{upload} MB). Vui lòng rút ngắn nội dung rồi gửi lại.")

@@ -1,4 +1,5 @@
-"""Settings from the environment (see CONTRACT.md), with safe defaults for one machine."""
+"""Settings from the environment (the README's Settings and Production tables), with safe
+defaults for one machine."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+
+from catalogue.vocabulary import UPLOAD_MAX_BYTES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,6 +97,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     # The text of one form post; uploaded files are counted apart (portal/form_limits.py).
     "FORM_MAX_BYTES": 1024 * 1024,
+    "UPLOAD_MAX_BYTES": UPLOAD_MAX_BYTES,
     "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
     # Anonymous pages kept per worker until the catalogue changes, at most this long
     # (0 turns the cache off): portal/page_cache.py.

@@ -72,7 +72,7 @@ def _store_uploads(form: ServiceForm) -> list[str]:
             continue
         try:
             name = store_upload(current_app.config["UPLOAD_DIR"], upload.filename, upload.stream,
-                                current_app.config.get("UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+                                current_app.config["UPLOAD_MAX_BYTES"])
         except UploadError as exc:
             entry.form.file.errors = [str(exc)]
             problems.append(str(exc))
