@@ -37,8 +37,8 @@ from urllib.parse import quote  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from catalogue.history import rebuild_superseded  # noqa: E402
 from catalogue.models import Agency, Field, Revision, Service  # noqa: E402
-from catalogue.statistics import rebuild_superseded  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 

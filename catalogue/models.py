@@ -257,7 +257,7 @@ class Revision(Base):
     audience: Mapped[Audience] = mapped_column(StrEnumColumn(Audience))
     # When a later-written revision of the same service took effect (the earliest such),
     # i.e. the end of the interval during which this one is the service's state; NULL
-    # while it still is. Kept by catalogue.statistics.close_superseded so that counts
+    # while it still is. Kept by catalogue.history.close_superseded so that counts
     # "as of date D" are one indexed scan instead of a window over the whole history.
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -278,7 +278,7 @@ class MonthlyChange(Base):
     """Net change of published services per month (Vietnam time) and level.
 
     An index of the revision history, not a snapshot: written in the same transaction as
-    each revision (catalogue.statistics.close_superseded) and rebuildable from the
+    each revision (catalogue.history.close_superseded) and rebuildable from the
     revisions at any time, so the month-by-month growth reads a few hundred rows instead
     of the whole history.
     """

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .checks import LABELS
+from .history import close_superseded
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
-from .statistics import close_superseded
 from .vocabulary import VIETNAM_TZ
 
 # Keys of the record an editor changes; status and timestamps move through the workflow.

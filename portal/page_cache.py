@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request, session
 
+from catalogue.clock import today_vn
 from catalogue.freshness import catalogue_stamp
-from catalogue.statistics import today_vn
 
 from .extensions import db
 

@@ -14,16 +14,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from catalogue.clock import today_vn
+from catalogue.growth import compute_growth, count_monthly_changes
+from catalogue.history import count_monthly_changes_from_history, rebuild_superseded
 from catalogue.models import Revision
 from catalogue.operations import Actor, change_status, content_of, find_service, update_service
-from catalogue.statistics import (
-    compute_breakdown,
-    compute_growth,
-    count_monthly_changes,
-    count_monthly_changes_from_history,
-    rebuild_superseded,
-    today_vn,
-)
+from catalogue.statistics import compute_breakdown
 from portal.extensions import db
 from portal.formatting import number_vi, percent_vi
 from tests.support import service_data

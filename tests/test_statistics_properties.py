@@ -20,6 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from catalogue.clock import end_of_day, month_end
+from catalogue.growth import compute_growth, compute_period_change, count_monthly_changes
+from catalogue.history import count_monthly_changes_from_history
 from catalogue.models import ChangeLog, MonthlyChange, Revision, Service
 from catalogue.operations import (
     TRANSITIONS,
@@ -30,15 +33,7 @@ from catalogue.operations import (
     create_service,
     update_service,
 )
-from catalogue.statistics import (
-    compute_breakdown,
-    compute_growth,
-    compute_period_change,
-    count_monthly_changes,
-    count_monthly_changes_from_history,
-    end_of_day,
-    month_end,
-)
+from catalogue.statistics import compute_breakdown
 from catalogue.validation import validate_service
 from portal.extensions import db
 from tests.support import service_data

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from catalogue.statistics import compute_breakdown, today_vn
+from catalogue.clock import today_vn
+from catalogue.statistics import compute_breakdown
 
 from ..errors import api_error
 from ..extensions import db

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from catalogue.statistics import MonthPoint
+from catalogue.growth import MonthPoint
 from catalogue.vocabulary import ONLINE_LABEL
 
 from ..formatting import number_vi

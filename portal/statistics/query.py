@@ -12,7 +12,7 @@ from datetime import date
 
 from flask import current_app
 
-from catalogue.statistics import today_vn
+from catalogue.clock import today_vn
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from catalogue.statistics import LEVELS, Row, Statistics
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, ONLINE_COLUMN, TIER_LABELS, is_online
+from catalogue.statistics import Row, Statistics
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, LEVELS, ONLINE_COLUMN, TIER_LABELS, is_online
 
 from ..formatting import number_vi
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Response, render_template, request
 
-from catalogue.statistics import compute_statistics, today_vn
+from catalogue.clock import today_vn
+from catalogue.statistics import compute_statistics
 
 from ..errors import error_page
 from ..extensions import db
