@@ -148,6 +148,37 @@ def reindex_command(procs: int | None) -> None:
                f"trong {time.perf_counter() - started:.1f} giây.")
 
 
+@click.group("search-index")
+def search_index_group() -> None:
+    """Look after the search index (rebuild it with ``reindex``)."""
+
+
+@search_index_group.command("check")
+@with_appcontext
+def search_index_check_command() -> None:
+    """Compare the search index with the database; exit 1 if they differ in anything."""
+    from catalogue.search import check_index
+
+    found = check_index(db.engine, current_app.config["SEARCH_INDEX_DIR"])
+    db.session.rollback()
+    if found.status != "ok":
+        _fail(f"Không mở được chỉ mục tìm kiếm ({found.status}): chạy `reindex` để dựng lại.")
+    click.echo(f"Chỉ mục có {number_vi(found.indexed)} dịch vụ; cơ sở dữ liệu có "
+               f"{number_vi(found.published)} dịch vụ đã công bố.")
+    if found.missing:
+        click.echo(f"Thiếu trong chỉ mục ({len(found.missing)}): {', '.join(found.missing[:50])}"
+                   + (" ..." if len(found.missing) > 50 else ""))
+    if found.extra:
+        click.echo(f"Có trong chỉ mục nhưng không còn công bố ({len(found.extra)}): mã nội bộ "
+                   + ", ".join(map(str, found.extra[:50])) + (" ..." if len(found.extra) > 50 else ""))
+    if found.pending:
+        click.echo(f"Còn {number_vi(found.pending)} thay đổi chưa đưa vào chỉ mục "
+                   "(sẽ được cập nhật ở lần tìm kiếm sau).")
+    if not found.ok:
+        _fail("Chỉ mục khác với cơ sở dữ liệu: chạy `reindex` để dựng lại.")
+    click.echo("Chỉ mục khớp với cơ sở dữ liệu.")
+
+
 def _size(count: int) -> str:
     """Vietnamese number style: 1.234,5 KB."""
     if count < 1024:
@@ -187,7 +218,7 @@ def prune_uploads_command(older_than_hours: float) -> None:
 
 COMMANDS = [
     init_db_command, load_demo_command, import_command, export_command, create_user_command,
-    reindex_command, prune_uploads_command,
+    reindex_command, search_index_group, prune_uploads_command,
 ]
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from catalogue.models import Base
@@ -76,3 +83,40 @@ def screenshot(page: Any, name: str) -> str:
     path = os.path.join(ARTIFACTS, f"{name}-{getattr(page, 'device', 'page')}.png")
     page.screenshot(path=path, full_page=True)
     return path
+
+
+# ---------------------------------------------------------------- a served portal
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read()
+
+
+def wait_until_serving(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "gunicorn exited"
+        try:
+            # Up means answering; the search index may still be missing (503 until built).
+            status, body = get(port, "/healthz")
+            if status in (200, 503) and b'"database":"ok"' in body.replace(b" ", b""):
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("gunicorn did not start serving")
+
+
+def worker_pids(master: int) -> set[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return {int(pid) for pid in children}

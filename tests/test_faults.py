@@ -41,7 +41,7 @@ from catalogue.transfer import import_catalogue, parse_json
 from catalogue.validation import validate_service
 from portal import create_app
 from portal.extensions import db
-from tests.support import service_data
+from tests.support import free_port, get, service_data, wait_until_serving, worker_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -370,12 +370,6 @@ def test_database_going_away_while_serving_and_coming_back(app, make_service, tm
 # ---------------------------------------------------------------- search index damaged
 
 
-def _search_engine_keeps_an_index() -> bool:
-    from catalogue import search
-
-    return callable(getattr(search, "rebuild_index", None))
-
-
 def _damage(index_dir: Path, how: str) -> None:
     """What an operator's slip or a disk fault does to the index directory."""
     real = Path(os.path.realpath(index_dir))
@@ -398,9 +392,6 @@ def _damage(index_dir: Path, how: str) -> None:
 def test_search_index_damaged_while_serving_is_rebuilt(app, make_service, runner, tmp_path, how):
     """gunicorn with 2 workers serving searches; the index is deleted or overwritten with
     garbage under them: searches keep answering the same results, /healthz stays ok."""
-    if not _search_engine_keeps_an_index():
-        pytest.skip("the search engine on this branch keeps no index on disk")
-    from tests.test_health_gunicorn import free_port, get, wait_until_serving, worker_pids
 
     make_service(status="published")
     make_service(code="2.000635", name="Đăng ký kết hôn", level=2, online_url=None, status="published",

@@ -8,7 +8,8 @@ outside Flask: benchmarks, scripts), or from ``current_app.config["SEARCH_INDEX_
 Before every answer the engine brings the index up to date with the database's change
 log (see ``sync.py``), so what any process or machine committed is found at once; a
 missing or damaged index is rebuilt from the database by itself (``index.py``).
-``rebuild_index(session)`` is the ``reindex`` command's work.
+``rebuild_index(session)`` is the ``reindex`` command's work; ``index_status`` and
+``check_index`` (``check.py``) only look, for ``/healthz`` and ``search-index check``.
 
 Whoosh package: whoosh-reloaded 2.7.5 (pinned), not whoosh 2.7.4: the same code line and
 index format under the same ``import whoosh``, but free of the SyntaxWarnings 2.7.4 emits
@@ -38,14 +39,15 @@ from sqlalchemy.orm import Session, defer
 
 from ..models import Agency, Field, Service, Status
 from .analysis import clean_query, folded_words, highlight_spans, nfc
+from .check import IndexCheck, check_index, index_status
 from .engine import SearchEngine, facet_value
 from .index import IndexUnavailable
 from .query import MAX_CHARS, MAX_WORDS, parse_query
 from .schema import AUDIENCES, TIERS
 
 __all__ = [
-    "FACETS", "SORTS", "Hit", "IndexUnavailable", "SearchQuery", "SearchResult", "configure",
-    "rebuild_index", "search_services", "suggest",
+    "FACETS", "SORTS", "Hit", "IndexCheck", "IndexUnavailable", "SearchQuery", "SearchResult",
+    "check_index", "configure", "index_status", "rebuild_index", "search_services", "suggest",
 ]
 
 FACETS = ("level", "agency", "field", "tier", "audience")
