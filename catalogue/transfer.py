@@ -22,6 +22,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from . import json_limits
 from .models import Agency, Field, Service, Status, now_utc
 from .operations import (
     Actor,
@@ -136,11 +137,15 @@ def read_catalogue(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BY
 
 def parse_json(text: str) -> Catalogue:
     try:
-        payload = json.loads(text)
+        payload = json_limits.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError([Problem(
             f"dòng {exc.lineno}, cột {exc.colno}", f"JSON không hợp lệ ({exc.msg})."
         )]) from exc
+    except json_limits.TooDeep:
+        raise ImportFileError([Problem("", (
+            f"JSON lồng nhau quá sâu (quá {json_limits.MAX_DEPTH} tầng): không phải tệp danh mục."
+        ))]) from None
     if isinstance(payload, list):
         payload = {"services": payload}
     if not isinstance(payload, dict):

@@ -11,6 +11,7 @@ import io
 import os
 import re
 import secrets
+import struct
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Revision, Service, now_utc
+from .ole2 import stream_names
 from .text import slugify
 
 ALLOWED = ("pdf", "doc", "docx", "xls", "xlsx", "odt")
@@ -46,32 +48,76 @@ class UploadError(ValueError):
     """Why a file was refused, in Vietnamese, for the editor."""
 
 
+# A ZIP is opened only when its directory is small and what it says it inflates to is
+# bounded; the entry naming the format is read as a prefix only (a zip bomb stays packed).
+ZIP_MAX_ENTRIES = 10_000
+ZIP_MAX_INFLATED = 200 * 1024 * 1024
+ZIP_TYPES_PREFIX = 64 * 1024
+ZIP_BOMB = ("Tệp nén có quá nhiều mục hoặc giải nén ra quá lớn "
+            f"(tối đa {ZIP_MAX_ENTRIES:,} mục, {ZIP_MAX_INFLATED // (1024 * 1024)} MB); không nhận tệp này.")
+# The stream an OLE2 file of each kind must hold (an .msi or .msg is OLE2 too).
+OLE2_STREAMS = {"doc": ("worddocument",), "xls": ("workbook", "book")}
+
+
+def _zip_entry_count(content: bytes) -> int | None:
+    """Entries the end-of-central-directory record declares, read before zipfile parses
+    the directory; None when there is no record (zipfile would refuse the file too)."""
+    end = content.rfind(b"PK\x05\x06", max(0, len(content) - 65_557))
+    if end < 0 or end + 22 > len(content):
+        return None
+    return struct.unpack_from("<H", content, end + 10)[0]
+
+
 def _zip_kind(content: bytes) -> str | None:
+    count = _zip_entry_count(content)
+    if count is not None and count > ZIP_MAX_ENTRIES:  # 0xFFFF: ZIP64, far above the cap too
+        raise UploadError(ZIP_BOMB)
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
+            infos = archive.infolist()
+            if len(infos) > ZIP_MAX_ENTRIES or sum(i.file_size for i in infos) > ZIP_MAX_INFLATED:
+                raise UploadError(ZIP_BOMB)
+            names = {info.filename for info in infos}
+
+            def prefix(name: str) -> bytes:
+                if archive.getinfo(name).file_size > ZIP_TYPES_PREFIX:
+                    raise UploadError(ZIP_BOMB)
+                with archive.open(name) as entry:
+                    return entry.read(ZIP_TYPES_PREFIX)
+
             if "mimetype" in names:
-                mimetype = archive.read("mimetype").strip()
+                mimetype = prefix("mimetype").strip()
                 return "odt" if mimetype == MIMETYPES["odt"].encode() else None
             if "[Content_Types].xml" in names:
-                types = archive.read("[Content_Types].xml")
+                types = prefix("[Content_Types].xml")
                 if b"wordprocessingml.document.main+xml" in types:
                     return "docx"
                 if b"spreadsheetml.sheet.main+xml" in types:
                     return "xlsx"
-    except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError, EOFError):
+    except UploadError:
+        raise
+    except (zipfile.BadZipFile, KeyError, RuntimeError, ValueError, EOFError, OSError):
         return None
     return None
 
 
+def _ole2_kind(content: bytes, claimed_name: str) -> str | None:
+    streams = {name.casefold() for name in stream_names(content)}
+    found = [kind for kind, wanted in OLE2_STREAMS.items() if streams.intersection(wanted)]
+    claimed = Path(claimed_name).suffix.lower().lstrip(".")
+    if claimed in found:
+        return claimed
+    return found[0] if found else None
+
+
 def detect_kind(content: bytes, claimed_name: str = "") -> str | None:
-    """The format the bytes are, or None. DOC and XLS share one container (OLE2), so
-    the name decides between those two only."""
+    """The format the bytes are, or None. DOC and XLS share one container (OLE2): its
+    directory must hold a WordDocument (DOC) or Workbook/Book (XLS) stream, and the name
+    decides only when it holds both. Raises UploadError for a ZIP too big to inflate."""
     if content.startswith(b"%PDF-"):
         return "pdf"
     if content.startswith(OLE2):
-        claimed = Path(claimed_name).suffix.lower().lstrip(".")
-        return claimed if claimed in ("doc", "xls") else "doc"
+        return _ole2_kind(content, claimed_name)
     if content.startswith(b"PK\x03\x04"):
         return _zip_kind(content)
     return None

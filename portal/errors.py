@@ -94,7 +94,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return error_page(exc.code or 500)
+        try:  # the page chrome asks who is signed in: that reads the database
+            return error_page(exc.code or 500)
+        except UNAVAILABLE_ERRORS as unavailable:
+            return database_unavailable(unavailable)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -16,6 +16,7 @@ from catalogue.models import Service
 from catalogue.uploads import UploadError, detect_kind, store_upload
 from portal.extensions import db
 from tests.manage_support import TOKEN, form_data, sign_in
+from tests.ole2_support import ole2_file
 from tests.support import service_data
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -54,8 +55,8 @@ def odt_bytes() -> bytes:
     (docx_bytes(), "to-khai.docx", "docx"),
     (xlsx_bytes(), "bang-ke.xlsx", "xlsx"),
     (odt_bytes(), "don.odt", "odt"),
-    (bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 512, "bang-ke.xls", "xls"),
-    (bytes.fromhex("D0CF11E0A1B11AE1") + b"\x00" * 512, "to-khai.doc", "doc"),
+    (ole2_file("Workbook"), "bang-ke.xls", "xls"),
+    (ole2_file("WordDocument"), "to-khai.doc", "doc"),
     (EXE, "to-khai.pdf", None),
     (b"<script>alert(1)</script>", "to-khai.doc", None),
     (zipfile.ZipFile.__name__.encode(), "x.docx", None),

@@ -70,6 +70,10 @@ def logout():
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        # The cookie is signed, not stored: only a new epoch makes a copy of it worthless.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("public.home"))
