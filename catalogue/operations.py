@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .checks import LABELS
 from .history import close_superseded
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
 from .vocabulary import VIETNAM_TZ
@@ -289,7 +288,3 @@ def restore_revision(
 
 def find_service(session: Session, code: str) -> Service | None:
     return session.scalar(select(Service).where(Service.code == code))
-
-
-def field_label(key: str) -> str:
-    return LABELS.get(key, key)

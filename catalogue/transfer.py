@@ -28,7 +28,6 @@ from .operations import (
     Actor,
     Lookups,
     change_status,
-    content_of,
     create_service,
     mark_services_changed,
     record_of,
@@ -462,6 +461,6 @@ def export_catalogue(session: Session, path: str | os.PathLike[str]) -> int:
 
 
 __all__ = [
-    "Catalogue", "ImportFileError", "ImportReport", "Problem", "content_of", "export_catalogue",
+    "Catalogue", "ImportFileError", "ImportReport", "Problem", "export_catalogue",
     "import_catalogue", "read_catalogue", "write_csv",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from catalogue.models import Agency, Service
 from portal.extensions import db
-from tests.conftest import service_data
+from tests.support import service_data
 
 BIG = "9" * 5000
 

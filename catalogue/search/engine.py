@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .index import IndexHome, IndexUnavailable, build_generation
 from .query import ParsedQuery
 from .schema import AUDIENCES, MATCH_FIELDS, TIERS
-from .sync import DatabaseReset, apply_changes, needs_sync
+from .sync import RebuildNeeded, apply_changes, needs_sync
 from .view import View
 
 K1 = 1.2
@@ -65,7 +65,7 @@ class SearchEngine:
                         apply_changes(db, view.directory)
                         view = self._open(db)
                     return view
-                except DatabaseReset:
+                except RebuildNeeded:
                     self._repair(db, broken=self.home.current())
                 except (SQLAlchemyError, IndexUnavailable):
                     raise

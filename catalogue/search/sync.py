@@ -86,18 +86,18 @@ def advance(state: SyncState, seen: list[int]) -> SyncState:
 
 def apply_changes(engine: Engine, directory: Path) -> int:
     """Apply pending change-log rows to the generation in ``directory``; returns how many
-    services were re-indexed. Raises ``DatabaseReset`` when a rebuild is the way."""
+    services were re-indexed. Raises ``RebuildNeeded`` when a rebuild is the way."""
     from whoosh import index as whoosh_index
 
     with sync_lock(directory):
         state = read_state(directory)
         if latest_change_id(engine) < state.applied:
-            raise DatabaseReset()
+            raise RebuildNeeded()
         rows = pending_rows(engine, state)
         new_state = advance(state, [i for i, _ in rows])
         service_ids = sorted({s for _, s in rows})
         if len(service_ids) > REBUILD_ABOVE:
-            raise DatabaseReset()
+            raise RebuildNeeded()
         if service_ids:
             with engine.connect() as conn:
                 current = {r["id"]: r for r in service_rows(conn, service_ids=service_ids)}
@@ -120,6 +120,6 @@ def apply_changes(engine: Engine, directory: Path) -> int:
         return len(service_ids)
 
 
-class DatabaseReset(Exception):
+class RebuildNeeded(Exception):
     """Rebuild instead of replaying: the change log is behind the index (the database was
     replaced), or so far ahead that a full build is quicker."""

@@ -15,11 +15,11 @@ from werkzeug.datastructures import FileStorage
 from catalogue.access import is_admin
 from catalogue.models import Service
 from catalogue.operations import Lookups, content_of
-from catalogue.text import clean_line
+from catalogue.text import clean_line, sort_key
 from catalogue.uploads import UploadError, store_upload, url_of
 from catalogue.validation import ValidationError, validate_service
 
-from .forms import RowActionForm, ServiceForm, options, place_errors, record_from
+from .forms import RowAction, ServiceForm, options, place_errors, record_from
 
 
 @dataclass
@@ -32,15 +32,15 @@ class Submission:
     problems: list[str] = field(default_factory=list)
 
 
-def set_choices(form: ServiceForm, lookups: Lookups, service: Service | None = None) -> None:
+def set_choices(form: ServiceForm, lookups: Lookups) -> None:
     """Editors are offered their own agency only (the server checks it again on save)."""
-    agencies = sorted(lookups.agencies.values(), key=lambda a: a.name)
+    agencies = sorted(lookups.agencies.values(), key=lambda a: sort_key(a.name))
     if not is_admin(current_user):
         agencies = [a for a in agencies if a.id == current_user.agency_id]
     form.agency.choices = options([(a.code, a.name) for a in agencies],
                                   "– Chọn –" if is_admin(current_user) else None)
-    form.field.choices = options(
-        [(f.code, f.name) for f in sorted(lookups.fields.values(), key=lambda f: f.name)], "– Chọn –")
+    fields = sorted(lookups.fields.values(), key=lambda f: sort_key(f.name))
+    form.field.choices = options([(f.code, f.name) for f in fields], "– Chọn –")
 
 
 def blank_form(lookups: Lookups) -> ServiceForm:
@@ -59,7 +59,7 @@ def form_of(service: Service, lookups: Lookups) -> ServiceForm:
     data["online_url"] = data["online_url"] or ""
     data["version"] = str(service.version)
     form = ServiceForm(formdata=None, data=data)
-    set_choices(form, lookups, service)
+    set_choices(form, lookups)
     return form
 
 
@@ -85,15 +85,15 @@ def _store_uploads(form: ServiceForm) -> list[str]:
 
 def read_submission(lookups: Lookups, service: Service | None = None) -> Submission:
     form = ServiceForm()
-    set_choices(form, lookups, service)
+    set_choices(form, lookups)
     form.validate()  # only the CSRF token: the content rules are validate_service's
     problems = _store_uploads(form)
-    action = RowActionForm.parse(request.form.get("row"))
+    action = RowAction.parse(request.form.get("row"))
     if action is not None:
         data = form.typed()
-        RowActionForm.apply(data, action)
+        RowAction.apply(data, action)
         rows_form = ServiceForm(formdata=None, data=data)
-        set_choices(rows_form, lookups, service)
+        set_choices(rows_form, lookups)
         return Submission(rows_form, rows_changed=True)
     record, positions = record_from(form)
     try:

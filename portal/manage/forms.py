@@ -154,7 +154,7 @@ def place_errors(form: ServiceForm, errors: list[Any], positions: dict[str, list
             else [error.message]
 
 
-class RowActionForm:
+class RowAction:
     """Parses the row buttons: ``row=add:steps``, ``remove:forms:2``, ``up:steps:1``."""
 
     ACTIONS = ("add", "remove", "up", "down")
@@ -164,7 +164,7 @@ class RowActionForm:
         if not value:
             return None
         parts = value.split(":")
-        if len(parts) not in (2, 3) or parts[0] not in RowActionForm.ACTIONS or parts[1] not in ROWS:
+        if len(parts) not in (2, 3) or parts[0] not in RowAction.ACTIONS or parts[1] not in ROWS:
             return None
         index = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else -1
         return parts[0], parts[1], index

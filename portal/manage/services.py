@@ -26,7 +26,8 @@ from catalogue.operations import (
     find_service,
     update_service,
 )
-from catalogue.text import fold
+from catalogue.text import fold, sort_key
+from catalogue.vocabulary import MAX_QUERY_CHARS
 
 from ..extensions import db
 from . import bp
@@ -56,18 +57,20 @@ def index():
 @manager_required
 def services():
     form = ServiceFilterForm(request.args)
-    agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
+    agencies = sorted(db.session.scalars(select(Agency)), key=lambda a: sort_key(a.name))
     form.agency.choices = options([(a.code, a.name) for a in agencies], "Tất cả")
     # Match on code and name only (folded: diacritics optional), then load one page of rows.
-    stmt = (select(Service.id, Service.code, Service.name).where(services_visible_to(current_user))
-            .order_by(Service.name, Service.code))
+    stmt = select(Service.id, Service.code, Service.name).where(services_visible_to(current_user))
     if form.status.data in {s.value for s in Status}:
         stmt = stmt.where(Service.status == form.status.data)
     if is_admin(current_user) and form.agency.data:
         stmt = stmt.join(Agency, Service.agency_id == Agency.id).where(Agency.code == form.agency.data)
-    words = fold(form.q.data or "")[:200].split()
-    found = [row.id for row in db.session.execute(stmt)
-             if all(w in fold(f"{row.code} {row.name}") for w in words)]
+    # Drafts and archived entries are not in the public search index: match here, on code
+    # and name (folded: diacritics optional), in Vietnamese alphabetical order.
+    words = fold(form.q.data or "")[:MAX_QUERY_CHARS].split()
+    matched = [row for row in db.session.execute(stmt)
+               if all(w in fold(f"{row.code} {row.name}") for w in words)]
+    found = [row.id for row in sorted(matched, key=lambda r: (sort_key(r.name), r.code))]
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
     pages = max(1, -(-len(found) // PER_PAGE))
