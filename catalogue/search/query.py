@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..vocabulary import MAX_QUERY_CHARS
 from .analysis import WORD, bigrams, clean_query, fold_text, has_marks, nfc
 
-MAX_CHARS = 500
+MAX_CHARS = MAX_QUERY_CHARS  # what every surface accepts; longer input is cut, never an error
 MAX_WORDS = 12
 
 

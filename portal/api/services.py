@@ -13,7 +13,7 @@ from catalogue.validation import CODE_RE
 from ..errors import api_error
 from ..extensions import db
 from ..page_cache import cached
-from ..public.listing import ListingParamError, parse_request_args, run_search
+from ..params.listing import ListingParamError, parse_request_args, run_search
 from . import bp
 
 

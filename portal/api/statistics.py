@@ -18,7 +18,7 @@ from catalogue.statistics import compute_breakdown
 from ..errors import api_error
 from ..extensions import db
 from ..page_cache import cached
-from ..statistics.query import QueryError, agency_groups, parse_day
+from ..params.statistics import QueryError, agency_groups, parse_day
 from . import bp
 
 

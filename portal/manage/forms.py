@@ -30,7 +30,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from catalogue.validation import LABELS
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, MAX_QUERY_CHARS, STATUS_LABELS, TIER_LABELS
 
 # The repeatable parts and the empty row each gets when "add" is pressed.
 ROWS: dict[str, Any] = {
@@ -189,7 +189,7 @@ class ServiceFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Tìm theo tên hoặc mã", validators=[Optional(), Length(max=200)])
+    q = SearchField("Tìm theo tên hoặc mã", validators=[Optional(), Length(max=MAX_QUERY_CHARS)])
     status = SelectField("Trạng thái", choices=options(STATUS_LABELS.items(), "Tất cả"),
                          validators=[Optional()], validate_choice=False)
     agency = SelectField("Cơ quan", validators=[Optional()], validate_choice=False)

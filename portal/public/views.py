@@ -24,9 +24,7 @@ from catalogue.validation import CODE_RE
 
 from ..extensions import db
 from ..page_cache import cached
-from ..view_tally import count_view
-from . import bp
-from .listing import (
+from ..params.listing import (
     SORT_LABELS,
     ListingParamError,
     facet_labels,
@@ -35,6 +33,8 @@ from .listing import (
     query_args,
     run_search,
 )
+from ..view_tally import count_view
+from . import bp
 
 HOME_FIELDS = 12
 HOME_SERVICES = 8

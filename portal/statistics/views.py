@@ -10,10 +10,10 @@ from catalogue.statistics import compute_statistics
 from ..errors import error_page
 from ..extensions import db
 from ..page_cache import cached
+from ..params.statistics import QueryError, StatisticsQuery, agency_groups, period_label
 from . import bp
 from .charts import bar_chart, growth_chart
 from .exports import XLSX_MIMETYPE, table_csv, tables_xlsx
-from .query import QueryError, StatisticsQuery, agency_groups, period_label
 from .tables import build_tables, online_share
 
 FORMATS = ("csv", "xlsx")

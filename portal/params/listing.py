@@ -18,12 +18,12 @@ from werkzeug.datastructures import MultiDict
 from catalogue.models import Agency, Field
 from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
 from catalogue.text import clean_line
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, TIER_LABELS
+from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, MAX_QUERY_CHARS, TIER_LABELS
 
 from ..extensions import db
 
 PARAMS = ("q", "level", "agency", "field", "tier", "audience", "sort", "page", "per_page")
-MAX_QUERY = 200
+
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -92,8 +92,8 @@ def parse_listing_args(
     does not know (tracking tags and the like) are ignored.
     """
     q = clean_line(_single(args, "q") or "")
-    if len(q) > MAX_QUERY:
-        raise ListingParamError("q", f"Từ khóa tìm kiếm dài quá {MAX_QUERY} ký tự.")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ListingParamError("q", f"Từ khóa tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự.")
     level = _integer(args, "level", 1, 4, 0, "Mức độ (level)") or None
     sort = _choice(args, "sort", SORT_LABELS, "Cách sắp xếp (sort)") or ("relevance" if q else "name")
     return SearchQuery(
