@@ -266,25 +266,5 @@ def change_status(
     )
 
 
-def restore_revision(
-    session: Session,
-    service: Service,
-    revision: Revision,
-    actor: Actor,
-    *,
-    expected_version: int | None,
-    lookups: Lookups | None = None,
-) -> Revision | None:
-    """Bring back the content of an older revision as a new revision (history is kept)."""
-    lookups = lookups or Lookups.load(session)
-    content = {k: revision.snapshot.get(k) for k in CONTENT_KEYS}
-    if content["agency"] not in lookups.agencies or content["field"] not in lookups.fields:
-        raise ValueError("the agency or field of that revision no longer exists")
-    return update_service(
-        session, service, content, actor, expected_version=expected_version,
-        lookups=lookups, action="revert",
-    )
-
-
 def find_service(session: Session, code: str) -> Service | None:
     return session.scalar(select(Service).where(Service.code == code))

@@ -232,3 +232,42 @@ def test_changing_the_code_moves_the_edit_page(client, accounts, make_service):
                          data=form_data(service_data(code="1.001193-moi"), token, service.version))
     assert answer.headers["Location"].endswith("/manage/services/1.001193-moi/edit")
     assert db.session.scalar(select(func.count()).select_from(Revision)) == 2
+
+
+def test_restoring_a_revision_of_another_agency_is_refused_as_the_edit_form_would(
+        client, accounts, make_service):
+    """The service began under Sở Kế hoạch và Đầu tư and an admin moved it to Sở Tư pháp:
+    the justice editor may not revert it to revision 1, which would hand it to an agency
+    the edit form would refuse them."""
+    service = make_service(agency="so-ke-hoach-va-dau-tu")
+    sign_in(client, "admin@daklak.gov.vn")
+    token = _token(client.get("/manage/services/1.001193/edit"))
+    client.post("/manage/services/1.001193/edit",
+                data=form_data(service_data(agency="so-tu-phap"), token, service.version))
+    client.post("/logout", data={"csrf_token": token})
+    assert _service().agency.code == "so-tu-phap"
+    sign_in(client, JUSTICE)
+    history = client.get("/manage/services/1.001193/history")
+    answer = client.post("/manage/services/1.001193/revisions/1/restore",
+                         data={"csrf_token": _token(history), "version": _service().version})
+    assert answer.status_code == 303
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Không thể khôi phục bản số 1: Bạn không được đặt thủ tục vào cơ quan này." in page
+    assert _service().agency.code == "so-tu-phap" and _service().revisions[-1].action == "update"
+
+
+def test_restoring_onto_a_code_now_used_by_another_service_is_a_clear_message(
+        client, accounts, make_service):
+    service = make_service(code="1.000001")
+    sign_in(client, JUSTICE)
+    token = _token(client.get("/manage/services/1.000001/edit"))
+    client.post("/manage/services/1.000001/edit",
+                data=form_data(service_data(code="1.000002"), token, service.version))
+    make_service(code="1.000001", name="Thủ tục mới dùng lại mã cũ")
+    history = client.get("/manage/services/1.000002/history")
+    answer = client.post("/manage/services/1.000002/revisions/1/restore",
+                         data={"csrf_token": _token(history), "version": _service("1.000002").version})
+    assert answer.status_code == 303
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Không thể khôi phục bản số 1: Mã thủ tục “1.000001” đã được dùng cho thủ tục khác." in page
+    assert _service("1.000002").name == "Đăng ký khai sinh"

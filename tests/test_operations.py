@@ -2,8 +2,10 @@
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from catalogue.editing import AgencyNotAllowed, CodeTaken, ReferenceGone, revert_service, save_service
 from catalogue.models import ChangeLog, Revision, Service
 from catalogue.operations import (
     Actor,
@@ -11,7 +13,6 @@ from catalogue.operations import (
     TransitionError,
     change_status,
     content_of,
-    restore_revision,
     update_service,
 )
 from portal.extensions import db
@@ -94,12 +95,12 @@ def test_concurrent_update_of_the_same_row_fails_instead_of_overwriting(app, mak
     assert db.session.get(Service, service.id).fees == "từ phiên khác"
 
 
-def test_restoring_an_old_revision_is_a_new_revision(make_service):
+def test_reverting_to_an_old_revision_is_a_new_revision(make_service, accounts):
     service = make_service()
     first = service.revisions[0]
     edit(service, name="Tên sai")
     db.session.commit()
-    rev = restore_revision(db.session, service, first, EDITOR, expected_version=service.version)
+    rev = revert_service(db.session, accounts["justice"], service, first, expected_version=service.version)
     db.session.commit()
     assert service.name == "Đăng ký khai sinh"
     assert rev.action == "revert" and rev.changes["name"] == ["Tên sai", "Đăng ký khai sinh"]
@@ -109,16 +110,54 @@ def test_restoring_an_old_revision_is_a_new_revision(make_service):
 def test_each_change_writes_a_change_log_row_in_the_same_transaction(make_service):
     service = make_service()
     before = db.session.scalar(select(func.count()).select_from(ChangeLog))
+    service_id = service.id
     edit(service, fees="1")
+    db.session.flush()
+    assert db.session.scalar(select(func.count()).select_from(ChangeLog)) == before + 1
     db.session.rollback()
+    # Rolled back together: the content, its revision and its change-log row.
+    assert db.session.get(Service, service_id).fees == "Miễn lệ phí"
+    assert db.session.scalars(select(Revision.action)).all() == ["create"]
     assert db.session.scalar(select(func.count()).select_from(ChangeLog)) == before
-    assert db.session.scalar(select(func.count()).select_from(Revision)) == 1
 
 
 def test_codes_are_unique(make_service):
     make_service()
-    with pytest.raises(Exception):  # noqa: B017  (IntegrityError from either database)
+    with pytest.raises(IntegrityError):  # the database's own constraint, on either engine
         make_service(name="Trùng mã")
     db.session.rollback()
-    assert db.session.scalar(select(func.count()).select_from(Service)) == 1
+    assert db.session.scalars(select(Service.name)).all() == ["Đăng ký khai sinh"]
+
+
+def test_save_refuses_a_taken_code_and_writes_nothing(make_service, accounts):
+    service = make_service()
+    other = make_service(code="1.000894", name="Đăng ký kết hôn")
+    clean = content_of(other) | {"code": service.code, "name": "Đổi tên"}
+    with pytest.raises(CodeTaken) as refused:
+        save_service(db.session, accounts["admin"], clean, service=other, expected_version=other.version)
+    assert refused.value.field == "code" and "“1.001193” đã được dùng" in refused.value.message
+    db.session.rollback()
+    assert db.session.get(Service, other.id).name == "Đăng ký kết hôn"
+
+
+def test_editor_cannot_revert_a_service_into_another_agency(make_service, accounts, catalogue_refs):
+    """A revision from when the service belonged elsewhere: reverting to it would move the
+    service to an agency the editor may not assign, so it is refused like the edit form."""
+    service = make_service(agency="so-ke-hoach-va-dau-tu")
+    first = service.revisions[0]
+    edit(service, agency="so-tu-phap")
+    db.session.commit()
+    with pytest.raises(AgencyNotAllowed):
+        revert_service(db.session, accounts["justice"], service, first, expected_version=service.version)
+    db.session.rollback()
+    assert db.session.get(Service, service.id).agency.code == "so-tu-phap"
+
+
+def test_revert_to_a_revision_whose_agency_is_gone_is_refused(make_service, accounts):
+    service = make_service()
+    first = service.revisions[0]
+    first.snapshot = {**first.snapshot, "agency": "co-quan-da-giai-the"}
+    db.session.commit()
+    with pytest.raises(ReferenceGone):
+        revert_service(db.session, accounts["admin"], service, first, expected_version=service.version)
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue.access import can_edit_service
+from catalogue.editing import EditRefused, revert_service
 from catalogue.models import Revision, Service
-from catalogue.operations import Actor, ConflictError, Lookups, restore_revision
+from catalogue.operations import ConflictError, Lookups
 from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
 
 from ..extensions import db
@@ -85,9 +86,9 @@ def restore_page(code: str, number: int):
     if revision is None:
         abort(404)
     try:
-        changed = restore_revision(db.session, service, revision, Actor.of(current_user),
-                                   expected_version=expected_version(form.version.data),
-                                   lookups=Lookups.load(db.session))
+        changed = revert_service(db.session, current_user, service, revision,
+                                 expected_version=expected_version(form.version.data),
+                                 lookups=Lookups.load(db.session))
         db.session.commit()
     except ConflictError as exc:
         db.session.rollback()
@@ -95,9 +96,9 @@ def restore_page(code: str, number: int):
     except StaleDataError:
         db.session.rollback()
         return render_conflict(viewable_service(code), [])
-    except ValueError:
+    except EditRefused as exc:
         db.session.rollback()
-        flash("Không thể khôi phục: cơ quan hoặc lĩnh vực của bản đó không còn trong danh mục.", "error")
+        flash(f"Không thể khôi phục bản số {number}: {exc.message}", "error")
         return redirect(url_for("manage.history_page", code=code)), 303
     flash(f"Đã khôi phục nội dung của bản số {number}." if changed
           else f"Bản số {number} giống nội dung hiện tại, không có gì thay đổi.", "success")

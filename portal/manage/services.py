@@ -9,12 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue.access import (
-    can_assign_agency,
     can_create_service,
     is_admin,
     services_visible_to,
 )
 from catalogue.directory import ancestors_of
+from catalogue.editing import AgencyNotAllowed, CodeTaken, save_service
 from catalogue.models import Agency, Service, Status
 from catalogue.operations import (
     Actor,
@@ -22,9 +22,6 @@ from catalogue.operations import (
     Lookups,
     TransitionError,
     change_status,
-    create_service,
-    find_service,
-    update_service,
 )
 from catalogue.text import fold, sort_key
 from catalogue.vocabulary import MAX_QUERY_CHARS
@@ -86,11 +83,6 @@ def _render_form(form, service=None, status=200, conflict=None):
                            workflow=WorkflowForm()), status
 
 
-def _code_taken(code: str, service: Service | None) -> bool:
-    other = find_service(db.session, code)
-    return other is not None and (service is None or other.id != service.id)
-
-
 @bp.route("/services/new", methods=["GET", "POST"])
 @manager_required
 def new_service():
@@ -104,14 +96,16 @@ def new_service():
         return _render_form(sub.form)
     if sub.clean is None:
         return _render_form(sub.form, status=422)
-    if not can_assign_agency(current_user, lookups.agencies.get(sub.clean["agency"])):
-        abort(403)
-    if _code_taken(sub.clean["code"], None):
-        sub.form.code.errors = [f"Mã thủ tục “{sub.clean['code']}” đã được dùng cho thủ tục khác."]
-        return _render_form(sub.form, status=422)
     try:
-        service = create_service(db.session, sub.clean, Actor.of(current_user), lookups)
+        service, _ = save_service(db.session, current_user, sub.clean, lookups=lookups)
         db.session.commit()
+    except AgencyNotAllowed:
+        db.session.rollback()
+        abort(403)
+    except CodeTaken as exc:
+        db.session.rollback()
+        sub.form.code.errors = [exc.message]
+        return _render_form(sub.form, status=422)
     except IntegrityError:
         db.session.rollback()
         sub.form.code.errors = ["Mã thủ tục vừa được dùng cho thủ tục khác. Vui lòng chọn mã khác."]
@@ -133,15 +127,17 @@ def edit_service(code: str):
     version = expected_version(sub.form.version.data)
     if sub.clean is None:
         return _render_form(sub.form, service, status=422)
-    if not can_assign_agency(current_user, lookups.agencies.get(sub.clean["agency"])):
-        abort(403)
-    if _code_taken(sub.clean["code"], service):
-        sub.form.code.errors = [f"Mã thủ tục “{sub.clean['code']}” đã được dùng cho thủ tục khác."]
-        return _render_form(sub.form, service, status=422)
     try:
-        revision = update_service(db.session, service, sub.clean, Actor.of(current_user),
-                                  expected_version=version, lookups=lookups)
+        _, revision = save_service(db.session, current_user, sub.clean, service=service,
+                                   expected_version=version, lookups=lookups)
         db.session.commit()
+    except AgencyNotAllowed:
+        db.session.rollback()
+        abort(403)
+    except CodeTaken as exc:
+        db.session.rollback()
+        sub.form.code.errors = [exc.message]
+        return _render_form(sub.form, service, status=422)
     except ConflictError as exc:
         db.session.rollback()
         return _render_form(sub.form, viewable_service(code), status=409, conflict=exc.newer)
