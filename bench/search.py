@@ -211,7 +211,7 @@ def fts5(url: str, queries: list[str]) -> dict[str, Any]:
     from sqlalchemy import create_engine
 
     from catalogue.search.analysis import fold_text
-    from catalogue.search.index import service_rows
+    from catalogue.search.rows import service_rows
     from catalogue.search.schema import texts_of
 
     engine = create_engine(url)
@@ -249,7 +249,7 @@ def run_size(n: int, query_count: int, workdir: Path) -> None:
     from sqlalchemy.orm import Session
 
     from catalogue.search import rebuild_index
-    from catalogue.search.index import IndexHome
+    from catalogue.search.generations import IndexHome
 
     db_path = workdir / f"bench-{n}.db"
     url = f"sqlite:///{db_path}"
@@ -270,9 +270,9 @@ def run_size(n: int, query_count: int, workdir: Path) -> None:
     build_cpu = (cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime
                  + time.process_time() - self_before)
     load = os.getloadavg()[0]
-    from catalogue.search import index as search_index
-
-    children_mb = search_index.last_build_peak_mb
+    # Peak resident memory of the builder: the worker processes of a parallel build, or
+    # this process when the build stays in one (ru_maxrss is in KB on Linux).
+    children_mb = max(cpu_after.ru_maxrss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
     size_mb = directory_mb(IndexHome.at(index_dir).current())
     print(f"load average during the build: {load:.1f} (other work on this machine slows every figure)")
     print(f"index build (both cores): {count:,} published services in {build:.1f} s = "

@@ -46,9 +46,13 @@ class Role(enum.StrEnum):
     EDITOR = "editor"
 
 
+# The search index stores a tier or audience as its position in these tuples: add new
+# values at the end, never in between.
 LEVELS: tuple[int, ...] = tuple(int(level) for level in Level)
 TIERS: tuple[str, ...] = tuple(t.value for t in Tier)
 AUDIENCES: tuple[str, ...] = tuple(a.value for a in Audience)
+# What the catalogue can be filtered and counted by, on /services and in the API.
+FACETS: tuple[str, ...] = ("level", "agency", "field", "tier", "audience")
 
 LEVEL_LABELS: dict[int, str] = {
     Level.INFORMATION: "Mức độ 1: cung cấp thông tin",

@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 from catalogue.models import ChangeLog
 from catalogue.operations import Actor, change_status, find_service, update_service
 from catalogue.search import SearchQuery, search_services, suggest
-from catalogue.search.index import IndexHome, read_state
+from catalogue.search.generations import IndexHome
+from catalogue.search.state import read_state
 from catalogue.search.sync import sync_lock
 from catalogue.validation import validate_service
 from portal.extensions import db

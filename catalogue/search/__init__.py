@@ -7,7 +7,7 @@ outside Flask: benchmarks, scripts), or from ``current_app.config["SEARCH_INDEX_
 
 Before every answer the engine brings the index up to date with the database's change
 log (see ``sync.py``), so what any process or machine committed is found at once; a
-missing or damaged index is rebuilt from the database by itself (``index.py``).
+missing or damaged index is rebuilt from the database by itself (``engine.py``).
 ``rebuild_index(session)`` is the ``reindex`` command's work; ``index_status`` and
 ``check_index`` (``check.py``) only look, for ``/healthz`` and ``search-index check``.
 
@@ -19,7 +19,9 @@ avoided by design: this package never uses Whoosh searchers; a changed generatio
 opened afresh (``view.py``).
 
 Package layout: ``analysis`` (Vietnamese folding), ``schema`` (fields, documents),
-``index`` (build, generations, atomic swap, repair), ``sync`` (change-log replay),
+``state`` (the change-log mark), ``rows`` (services read for the index), ``segments``
+(fast Whoosh segment writing), ``build`` (full builds), ``generations`` (atomic swap,
+locks), ``check`` (health and comparison), ``sync`` (change-log replay),
 ``view`` (one generation's arrays and posting lists), ``query`` (safe parsing),
 ``engine`` (ranking, facets, suggestions).
 """
@@ -38,19 +40,18 @@ from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, defer
 
 from ..models import Agency, Field, Service, Status
+from ..vocabulary import AUDIENCES, FACETS, TIERS
 from .analysis import clean_query, folded_words, highlight_spans, nfc
 from .check import IndexCheck, check_index, index_status
 from .engine import SearchEngine, facet_value
-from .index import IndexUnavailable
 from .query import MAX_CHARS, MAX_WORDS, parse_query
-from .schema import AUDIENCES, TIERS
+from .state import IndexUnavailable
 
 __all__ = [
     "FACETS", "SORTS", "Hit", "IndexCheck", "IndexUnavailable", "SearchQuery", "SearchResult",
     "check_index", "configure", "index_status", "rebuild_index", "search_services", "suggest",
 ]
 
-FACETS = ("level", "agency", "field", "tier", "audience")
 SORTS = ("relevance", "name", "newest")
 SNIPPET_CHARS = 220
 

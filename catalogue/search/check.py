@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from ..models import Service, Status
-from .index import IndexHome, open_generation, read_state
+from .generations import IndexHome, open_generation
+from .state import read_state
 from .sync import pending_rows
 
 

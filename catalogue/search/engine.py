@@ -23,9 +23,12 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from .index import IndexHome, IndexUnavailable, build_generation
+from ..vocabulary import AUDIENCES, FACETS, TIERS
+from .build import build_generation
+from .generations import IndexHome
 from .query import ParsedQuery
-from .schema import AUDIENCES, MATCH_FIELDS, TIERS
+from .schema import MATCH_FIELDS
+from .state import IndexUnavailable
 from .sync import RebuildNeeded, apply_changes, needs_sync
 from .view import View
 
@@ -34,7 +37,6 @@ B = 0.75
 EXACT_BONUS = 2.5
 PAIR_BONUS = 2.0
 SUGGEST_BELOW = 3
-FACETS = ("level", "agency", "field", "tier", "audience")
 T = TypeVar("T")
 
 
@@ -111,7 +113,7 @@ class SearchEngine:
             self.home.swap_in(generation)
 
     def rebuild(self, db: Engine, procs: int | None = None) -> int:
-        from .index import rebuild
+        from .generations import rebuild
 
         with self.lock:
             if self.view is not None:

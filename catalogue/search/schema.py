@@ -18,10 +18,9 @@ import numpy as np
 from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, ID, FieldType, Schema
 
+from ..vocabulary import AUDIENCES, TIERS
 from .analysis import FastExistence, FastFrequency, VietnameseAnalyzer, bigrams, fold_text, folded_words
 
-TIERS = ("province", "district", "commune")
-AUDIENCES = ("citizen", "business", "both")
 SORT_KEY_BYTES = 40
 
 META = np.dtype([
@@ -89,7 +88,7 @@ def document_of(row: dict[str, Any]) -> dict[str, Any]:
     """The Whoosh document of one published service.
 
     ``row`` holds the service's columns plus its agency's code and name and its field's
-    name (see :func:`catalogue.search.index.service_rows`).
+    name (see :func:`catalogue.search.rows.service_rows`).
     """
     name, code, agency, body = texts_of(row)
     name_words, code_words = folded_words(name), folded_words(code)

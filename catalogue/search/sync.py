@@ -25,17 +25,11 @@ from sqlalchemy import Engine, or_, select
 
 from ..freshness import latest_change_id
 from ..models import ChangeLog
-from .index import (
-    GAP_SECONDS,
-    INDEX_NAME,
-    SyncState,
-    codec,
-    file_lock,
-    read_state,
-    service_rows,
-    write_state,
-)
+from .generations import file_lock
+from .rows import service_rows
 from .schema import document_of
+from .segments import codec
+from .state import GAP_SECONDS, INDEX_NAME, SyncState, read_state, write_state
 
 LOCK_FILE = "sync.lock"
 # More changed services than this (a large import) are cheaper to index by a full rebuild.

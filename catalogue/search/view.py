@@ -23,8 +23,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.reading import SegmentReader, TermNotFound
 
-from .index import INDEX_NAME, STATE_FILE, SyncState, read_state
 from .schema import MATCH_FIELDS, META
+from .state import INDEX_NAME, STATE_FILE, SyncState, read_state
 
 EMPTY_IDS = np.zeros(0, dtype=np.int32)
 EMPTY_TF = np.zeros(0, dtype=np.float32)

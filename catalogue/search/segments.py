@@ -1,0 +1,172 @@
+"""Writing Whoosh segments fast, for full builds: a lean codec (bigger posting blocks, no
+inlined postings), a posting pool kept as flat arrays, and a segment writer that adds
+documents without Whoosh's per-document bookkeeping. This leans on Whoosh's writer
+internals (``W3PostingsWriter``, ``PostingPool``, ``SegmentWriter``), checked against
+whoosh-reloaded 2.7.5, the pinned version: a Whoosh upgrade is checked here first.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter, defaultdict
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.system import pack_uint
+from whoosh.writing import PostingPool, SegmentWriter
+
+from .analysis import FastExistence, FastFrequency
+
+# Bigger posting blocks than Whoosh's 128: the engine reads whole posting lists.
+BLOCK_LIMIT = 1024
+# Postings of terms in fewer documents than this would be kept in the term table, but
+INLINE_LIMIT = 1  # more hits a bug of Whoosh 2.7 (TermInfo.set_inline does not exist)
+
+
+class FastPostingsWriter(W3PostingsWriter):
+    """Whoosh's block writer with its per-posting Python loops done by numpy.
+
+    The bytes written are the same: delta-encoded ids and weights as tuples of Python
+    numbers, pickled per block.
+    """
+
+    def _mini_ids(self) -> tuple:
+        if self._byteids or len(self._ids) < 64:
+            return super()._mini_ids()
+        ids = np.asarray(self._ids, dtype=np.int64)
+        return tuple(np.diff(ids, prepend=0).tolist())
+
+    def _mini_weights(self) -> tuple | float | None:
+        if len(self._weights) < 64:
+            return super()._mini_weights()
+        weights = np.asarray(self._weights, dtype=np.float32)
+        if not len(weights) or (weights == 1.0).all():
+            return None
+        if (weights == weights[0]).all():
+            return float(weights[0])
+        return tuple(weights.tolist())
+
+
+class LeanCodec(W3Codec):
+    """Whoosh's codec without per-posting field-length lookups while writing.
+
+    Field lengths are kept in the ``meta`` column for the engine; looking each posting's
+    length up (a file-existence check per posting when no length column exists) was the
+    largest single cost of a build.
+    """
+
+    length_stats = False
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return FastPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                  compression=self._compression, inlinelimit=self._inlinelimit)
+
+
+def codec() -> W3Codec:
+    return LeanCodec(blocklimit=BLOCK_LIMIT, compression=1, inlinelimit=INLINE_LIMIT)
+
+
+class TermPool(PostingPool):
+    """Collects a bulk build's postings grouped by term, already in document order.
+
+    Whoosh's pool keeps one tuple per posting and sorts them all at commit; grouping by
+    term as documents arrive leaves only the (much shorter) list of terms to sort. For
+    presence-only fields a posting is one integer appended to its term's array.
+    """
+
+    def __init__(self, tempstore: Any, segment: Any, schema: Any):
+        super().__init__(tempstore, segment)
+        self.fieldnames = set(schema.names())
+        # field -> term -> doc numbers; and frequencies for the fields that keep them
+        self.docs: dict[str, defaultdict[str, array]] = {
+            name: defaultdict(_uint_array) for name in self.fieldnames}
+        self.freqs: dict[str, defaultdict[str, array]] = {
+            name: defaultdict(_uint_array) for name in self.fieldnames}
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        """Whoosh's interface, for the few fields without a fast path (``id``, ``name_key``)."""
+        fieldname, btext, docnum, _, _ = item
+        self.docs[fieldname][btext.decode("utf-8")].append(docnum)
+
+
+def _uint_array() -> array:
+    return array("I")
+
+
+class BulkWriter(SegmentWriter):
+    """A Whoosh segment writer for full builds: postings go to disk a block at a time.
+
+    Same files, codec and format as any Whoosh segment; only the way postings reach the
+    codec's block writer differs (whole blocks instead of one call per posting).
+    """
+
+    def __init__(self, ix: Any):
+        super().__init__(ix, codec=codec())
+        self.pool = TermPool(self._tempstorage, self.newsegment, self.schema)
+
+    def add_document(self, **fields: Any) -> None:
+        """Whoosh's add_document for this schema, with postings appended per term."""
+        self._check_state()
+        perdoc = self.perdocwriter
+        docnum = self.docnum
+        pool = self.pool
+        schema = self.schema
+        perdoc.start_doc(docnum)
+        for fieldname in sorted(fields):
+            value = fields[fieldname]
+            fieldobj = schema[fieldname]
+            fmt = fieldobj.format
+            if isinstance(fmt, FastExistence):
+                docs = pool.docs[fieldname]
+                for word in set(fieldobj.analyzer.terms(value)):
+                    docs[word].append(docnum)
+            elif isinstance(fmt, FastFrequency):
+                docs, freqs = pool.docs[fieldname], pool.freqs[fieldname]
+                for word, n in Counter(fieldobj.analyzer.terms(value)).items():
+                    docs[word].append(docnum)
+                    freqs[word].append(n)
+            elif fieldobj.indexed:
+                for btext, _, weight, vbytes in fieldobj.index(value):
+                    pool.add((fieldname, btext, docnum, weight, vbytes))
+            perdoc.add_field(fieldname, fieldobj, value if fieldobj.stored else None, 0)
+            if fieldobj.column_type is not None:
+                perdoc.add_column_value(fieldname, fieldobj.column_type, fieldobj.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        fw = self.fieldwriter
+        docs, freqs = self.pool.docs, self.pool.freqs
+        current = None
+        # str order is UTF-8 byte order, as Whoosh needs
+        keys = sorted((name, word) for name, words in docs.items() for word in words)
+        for fieldname, word in keys:
+            ids = docs[fieldname].pop(word)
+            tf = freqs[fieldname].pop(word, None)
+            if fieldname != current:
+                if current is not None:
+                    fw.finish_field()
+                fw.start_field(fieldname, self.schema[fieldname])
+                current = fieldname
+            fw.start_term(word.encode("utf-8"))
+            pw = fw._postwriter
+            for i in range(0, len(ids), BLOCK_LIMIT):
+                pw._ids = ids[i:i + BLOCK_LIMIT]
+                if tf is None:
+                    pw._weights = array("f", [1.0]) * len(pw._ids)
+                    pw._values = []
+                    pw._maxweight = 1.0
+                else:
+                    block = tf[i:i + BLOCK_LIMIT]
+                    pw._weights = array("f", block)
+                    pw._values = [pack_uint(n) for n in block]
+                    pw._maxweight = float(max(block))
+                if i + BLOCK_LIMIT < len(ids):
+                    pw._write_block()
+            fw.finish_term()
+        if current is not None:
+            fw.finish_field()
+        fw.close()

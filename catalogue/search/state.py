@@ -1,0 +1,67 @@
+"""What an index generation records beside its segments: the change-log position it
+reflects (``state.json``), and the mark a new build takes from the log."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from ..models import ChangeLog
+
+STATE_FILE = "state.json"
+INDEX_NAME = "MAIN"
+# How long a missing change-log id is waited for before it is taken as rolled back.
+GAP_SECONDS = 900
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be opened or built (e.g. the directory is not writable)."""
+
+
+@dataclass
+class SyncState:
+    """The change-log position an index generation reflects.
+
+    ``applied`` is the highest change-log id applied; ``gaps`` are lower ids not seen
+    yet (a PostgreSQL transaction may commit id 11 before id 10), with the time each was
+    first missed; they are looked for on every sync until they appear or expire.
+    """
+
+    applied: int = 0
+    gaps: dict[int, float] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps({"applied": self.applied, "gaps": {str(k): v for k, v in self.gaps.items()}})
+
+    @classmethod
+    def from_json(cls, text: str) -> SyncState:
+        data = json.loads(text)
+        return cls(int(data["applied"]), {int(k): float(v) for k, v in data["gaps"].items()})
+
+
+def read_state(directory: Path) -> SyncState:
+    return SyncState.from_json((directory / STATE_FILE).read_text())
+
+
+def write_state(directory: Path, state: SyncState) -> None:
+    tmp = directory / f".{STATE_FILE}.{uuid.uuid4().hex}"
+    tmp.write_text(state.to_json())
+    os.replace(tmp, directory / STATE_FILE)
+
+
+def change_log_mark(conn: Connection) -> SyncState:
+    """The log position a build starting now reflects: the highest id, and missing ids
+    just below it that may still be in flight."""
+    top = conn.scalar(select(func.max(ChangeLog.id))) or 0
+    window = 1000
+    seen = set(conn.scalars(select(ChangeLog.id).where(ChangeLog.id > top - window)))
+    now = time.time()
+    gaps = {i: now for i in range(max(1, top - window + 1), top + 1) if i not in seen}
+    return SyncState(top, gaps)
