@@ -19,8 +19,8 @@ avoided by design: this package never uses Whoosh searchers; a changed generatio
 opened afresh (``view.py``).
 
 Package layout: ``analysis`` (Vietnamese folding), ``schema`` (fields, documents),
-``state`` (the change-log mark), ``rows`` (services read for the index), ``segments``
-(fast Whoosh segment writing), ``build`` (full builds), ``generations`` (atomic swap,
+``state`` (the change-log mark), ``rows`` (services read for the index), ``whoosh_internals``
+(every use of Whoosh's private members), ``build`` (full builds), ``generations`` (atomic swap,
 locks), ``check`` (health and comparison), ``sync`` (change-log replay),
 ``view`` (one generation's arrays and posting lists), ``query`` (safe parsing),
 ``engine`` (ranking, facets, suggestions).

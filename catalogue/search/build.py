@@ -19,8 +19,8 @@ from whoosh.index import TOC
 from ..models import Service, Status
 from .rows import service_rows
 from .schema import build_schema, document_of
-from .segments import BulkWriter
 from .state import INDEX_NAME, change_log_mark, write_state
+from .whoosh_internals import BulkWriter
 
 SEGMENT_DOCS = 60_000
 # Below this many services a build stays in one process (starting workers costs more).

@@ -28,8 +28,8 @@ from ..models import ChangeLog
 from .generations import file_lock
 from .rows import service_rows
 from .schema import document_of
-from .segments import codec
 from .state import GAP_SECONDS, INDEX_NAME, SyncState, read_state, write_state
+from .whoosh_internals import codec
 
 LOCK_FILE = "sync.lock"
 # More changed services than this (a large import) are cheaper to index by a full rebuild.

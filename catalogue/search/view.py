@@ -18,16 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
-from whoosh.reading import SegmentReader, TermNotFound
+from whoosh.reading import SegmentReader
 
 from .schema import MATCH_FIELDS, META
 from .state import INDEX_NAME, STATE_FILE, SyncState, read_state
+from .whoosh_internals import EMPTY_IDS, EMPTY_TF, fixed_column_bytes, read_posting_list
 
-EMPTY_IDS = np.zeros(0, dtype=np.int32)
-EMPTY_TF = np.zeros(0, dtype=np.float32)
 # Memory budgets of a worker's caches (posting lists are ~8 bytes a posting): together
 # they keep a worker serving 100,000 services well under 300 MB.
 SEGMENT_CACHE_BYTES = 16 * 1024 * 1024  # per segment
@@ -71,9 +69,7 @@ class SegmentData:
         if not self.reader.has_column("meta"):
             return meta
         column = self.reader.column_reader("meta", translate=False)
-        # The fixed-width column is one contiguous run of records: read it at once.
-        count = min(column._count, self.doccount)
-        raw = column._dbfile.get(column._basepos, count * META.itemsize)
+        raw, count = fixed_column_bytes(column, self.doccount, META.itemsize)
         meta[:count] = np.frombuffer(raw, dtype=META, count=count)
         return meta
 
@@ -82,43 +78,9 @@ class SegmentData:
         hit = self.postings.get(key)
         if hit is not None:
             return hit
-        try:
-            matcher = self.reader._terms.matcher(field, term.encode("utf-8"),
-                                                 self.reader.schema[field].format)
-        except (TermNotFound, KeyError):
-            result = (EMPTY_IDS, EMPTY_TF)
-        else:
-            result = _drain(matcher)
+        result = read_posting_list(self.reader, field, term)
         self.postings.put(key, result)
         return result
-
-
-def _drain(matcher: object) -> tuple[np.ndarray, np.ndarray]:
-    """All document numbers and frequencies of a posting list, block by block."""
-    if not isinstance(matcher, W3LeafMatcher):  # a posting inlined in the term info
-        ids, tfs = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            tfs.append(matcher.weight())
-            matcher.next()
-        return np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)
-    id_blocks, tf_blocks = [], []
-    while not matcher._atend:
-        if matcher._data is None:
-            matcher._read_data()
-        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
-        n = matcher._blocklength
-        id_blocks.append(np.cumsum(np.array(raw_ids, dtype=np.int64)))
-        if raw_weights is None:
-            tf_blocks.append(np.ones(n, dtype=np.float32))
-        elif isinstance(raw_weights, float):
-            tf_blocks.append(np.full(n, raw_weights, dtype=np.float32))
-        else:
-            tf_blocks.append(np.array(raw_weights, dtype=np.float32))
-        matcher._next_block()
-    if not id_blocks:
-        return EMPTY_IDS, EMPTY_TF
-    return np.concatenate(id_blocks).astype(np.int32), np.concatenate(tf_blocks)
 
 
 @contextmanager

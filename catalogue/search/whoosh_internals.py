@@ -1,8 +1,13 @@
-"""Writing Whoosh segments fast, for full builds: a lean codec (bigger posting blocks, no
-inlined postings), a posting pool kept as flat arrays, and a segment writer that adds
-documents without Whoosh's per-document bookkeeping. This leans on Whoosh's writer
-internals (``W3PostingsWriter``, ``PostingPool``, ``SegmentWriter``), checked against
-whoosh-reloaded 2.7.5, the pinned version: a Whoosh upgrade is checked here first.
+"""Everything that touches Whoosh's private members, in one place: checked against
+whoosh-reloaded 2.7.5 (the pinned version; the same code as whoosh 2.7.4). A Whoosh
+upgrade is checked here first, and nowhere else needs looking at.
+
+Writing (full builds): a lean codec (bigger posting blocks, no inlined postings), a
+posting pool kept as flat arrays, and a segment writer that adds documents without
+Whoosh's per-document bookkeeping (``W3PostingsWriter``, ``PostingPool``,
+``SegmentWriter`` internals). Reading (every search): a fixed-width column read in one
+call, and whole posting lists drained block by block into arrays (``W3LeafMatcher``,
+the term table), where Whoosh's public API would go one posting at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
@@ -170,3 +176,52 @@ class BulkWriter(SegmentWriter):
         if current is not None:
             fw.finish_field()
         fw.close()
+
+
+# ------------------------------------------------------------------------- reading
+
+EMPTY_IDS = np.zeros(0, dtype=np.int32)
+EMPTY_TF = np.zeros(0, dtype=np.float32)
+
+
+def fixed_column_bytes(column: Any, limit: int, itemsize: int) -> tuple[bytes, int]:
+    """A fixed-width column is one contiguous run of records: read it in one call."""
+    count = min(column._count, limit)
+    return column._dbfile.get(column._basepos, count * itemsize), count
+
+
+def read_posting_list(reader: SegmentReader, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers and term frequencies of one term in one segment."""
+    try:
+        matcher = reader._terms.matcher(field, term.encode("utf-8"), reader.schema[field].format)
+    except (TermNotFound, KeyError):
+        return EMPTY_IDS, EMPTY_TF
+    return _drain(matcher)
+
+
+def _drain(matcher: object) -> tuple[np.ndarray, np.ndarray]:
+    """All document numbers and frequencies of a posting list, block by block."""
+    if not isinstance(matcher, W3LeafMatcher):  # a posting inlined in the term info
+        ids, tfs = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            tfs.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=np.int32), np.array(tfs, dtype=np.float32)
+    id_blocks, tf_blocks = [], []
+    while not matcher._atend:
+        if matcher._data is None:
+            matcher._read_data()
+        raw_ids, raw_weights = matcher._data[0], matcher._data[1]
+        n = matcher._blocklength
+        id_blocks.append(np.cumsum(np.array(raw_ids, dtype=np.int64)))
+        if raw_weights is None:
+            tf_blocks.append(np.ones(n, dtype=np.float32))
+        elif isinstance(raw_weights, float):
+            tf_blocks.append(np.full(n, raw_weights, dtype=np.float32))
+        else:
+            tf_blocks.append(np.array(raw_weights, dtype=np.float32))
+        matcher._next_block()
+    if not id_blocks:
+        return EMPTY_IDS, EMPTY_TF
+    return np.concatenate(id_blocks).astype(np.int32), np.concatenate(tf_blocks)
