@@ -16,9 +16,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine, func, select
 
 from catalogue.accounts import AccountError, create_user
+from catalogue.file_formats import ImportFileError, read_catalogue
 from catalogue.models import Role, Service
 from catalogue.operations import Actor
-from catalogue.transfer import ImportFileError, export_catalogue, import_catalogue, read_catalogue
+from catalogue.transfer import export_catalogue, import_catalogue
 
 from .extensions import db
 from .formatting import number_vi

@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from catalogue.file_formats import parse_json
 from catalogue.models import Agency, ChangeLog, Field, Revision, Service
 from catalogue.operations import (
     Actor,
@@ -37,7 +38,7 @@ from catalogue.operations import (
     record_of,
     update_service,
 )
-from catalogue.transfer import import_catalogue, parse_json
+from catalogue.transfer import import_catalogue
 from catalogue.validation import validate_service
 from portal import create_app
 from portal.extensions import db

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from catalogue.file_formats import CSV_COLUMNS, csv_cells, read_catalogue, write_csv
 from catalogue.models import Agency, ChangeLog, Field, Revision, Service
-from catalogue.transfer import CSV_COLUMNS, csv_cells, read_catalogue, write_csv
 from portal.extensions import db
 from tests.support import service_data
 

@@ -72,7 +72,7 @@ def test_nesting_inside_a_row_just_under_the_recursion_limit_is_refused_too(runn
 
 
 def test_a_5000_digit_integer_in_csv_is_a_bad_row(runner, tmp_path, catalogue_refs):
-    from catalogue.transfer import write_csv
+    from catalogue.file_formats import write_csv
 
     path = tmp_path / "c.csv"
     with path.open("w", encoding="utf-8", newline="") as out:

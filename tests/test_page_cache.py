@@ -7,9 +7,10 @@ import time
 
 import pytest
 
+from catalogue.file_formats import read_catalogue
 from catalogue.freshness import catalogue_stamp
 from catalogue.operations import Actor, change_status, find_service
-from catalogue.transfer import import_catalogue, read_catalogue
+from catalogue.transfer import import_catalogue
 from catalogue.usage import ServiceView
 from portal.extensions import db
 from portal.page_cache import PageCache

@@ -8,15 +8,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from catalogue.file_formats import ImportFileError, read_catalogue
 from catalogue.models import Agency, Revision, Service
 from catalogue.operations import Actor, record_of
-from catalogue.transfer import (
-    ImportFileError,
-    catalogue_dict,
-    export_catalogue,
-    import_catalogue,
-    read_catalogue,
-)
+from catalogue.transfer import catalogue_dict, export_catalogue, import_catalogue
 from portal.extensions import db
 from tests.support import empty_database, service_data, write_json
 
