@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -120,3 +121,14 @@ def wait_until_serving(port: int, proc: subprocess.Popen, timeout: float = 60) -
 def worker_pids(master: int) -> set[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return {int(pid) for pid in children}
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """A graceful stop (SIGTERM: workers finish their requests), a kill after 30 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -42,7 +42,7 @@ from catalogue.transfer import import_catalogue
 from catalogue.validation import validate_service
 from portal import create_app
 from portal.extensions import db
-from tests.support import free_port, get, service_data, wait_until_serving, worker_pids
+from tests.support import free_port, get, service_data, stop, wait_until_serving, worker_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -442,9 +442,4 @@ def test_search_index_damaged_while_serving_is_rebuilt(app, make_service, runner
         assert status == 200, body
         assert json.loads(body)["search_index"] == "ok"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)

@@ -19,7 +19,7 @@ import pytest
 
 from catalogue.usage import ServiceView
 from portal.extensions import db
-from tests.support import free_port, get, wait_until_serving, worker_pids
+from tests.support import free_port, get, stop, wait_until_serving, worker_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -40,13 +40,7 @@ def gunicorn(app, tmp_path, **settings: str):
         wait_until_serving(port, proc)
         yield proc, port, log
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
 
 
 @pytest.fixture

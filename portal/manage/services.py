@@ -83,6 +83,31 @@ def _render_form(form, service=None, status=200, conflict=None):
                            workflow=WorkflowForm()), status
 
 
+def _save(sub, lookups, code=None, service=None, version=None):
+    """Save a valid submission and commit; a refusal comes back as the page to show."""
+    try:
+        saved = save_service(db.session, current_user, sub.clean, service=service,
+                             expected_version=version, lookups=lookups)
+        db.session.commit()
+        return saved, None
+    except AgencyNotAllowed:
+        db.session.rollback()
+        abort(403)
+    except CodeTaken as exc:
+        db.session.rollback()
+        sub.form.code.errors = [exc.message]
+        return None, _render_form(sub.form, service, status=422)
+    except ConflictError as exc:
+        db.session.rollback()
+        return None, _render_form(sub.form, viewable_service(code), status=409, conflict=exc.newer)
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        if service is None:  # another editor took the code between the check and the insert
+            sub.form.code.errors = ["Mã thủ tục vừa được dùng cho thủ tục khác. Vui lòng chọn mã khác."]
+            return None, _render_form(sub.form, status=409)
+        return None, _render_form(sub.form, viewable_service(code), status=409, conflict=[])
+
+
 @bp.route("/services/new", methods=["GET", "POST"])
 @manager_required
 def new_service():
@@ -96,20 +121,10 @@ def new_service():
         return _render_form(sub.form)
     if sub.clean is None:
         return _render_form(sub.form, status=422)
-    try:
-        service, _ = save_service(db.session, current_user, sub.clean, lookups=lookups)
-        db.session.commit()
-    except AgencyNotAllowed:
-        db.session.rollback()
-        abort(403)
-    except CodeTaken as exc:
-        db.session.rollback()
-        sub.form.code.errors = [exc.message]
-        return _render_form(sub.form, status=422)
-    except IntegrityError:
-        db.session.rollback()
-        sub.form.code.errors = ["Mã thủ tục vừa được dùng cho thủ tục khác. Vui lòng chọn mã khác."]
-        return _render_form(sub.form, status=409)
+    saved, refused = _save(sub, lookups)
+    if refused is not None:
+        return refused
+    service, _ = saved
     flash(f"Đã tạo bản nháp “{service.name}”.", "success")
     return redirect(url_for("manage.edit_service", code=service.code))
 
@@ -127,23 +142,10 @@ def edit_service(code: str):
     version = expected_version(sub.form.version.data)
     if sub.clean is None:
         return _render_form(sub.form, service, status=422)
-    try:
-        _, revision = save_service(db.session, current_user, sub.clean, service=service,
-                                   expected_version=version, lookups=lookups)
-        db.session.commit()
-    except AgencyNotAllowed:
-        db.session.rollback()
-        abort(403)
-    except CodeTaken as exc:
-        db.session.rollback()
-        sub.form.code.errors = [exc.message]
-        return _render_form(sub.form, service, status=422)
-    except ConflictError as exc:
-        db.session.rollback()
-        return _render_form(sub.form, viewable_service(code), status=409, conflict=exc.newer)
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        return _render_form(sub.form, viewable_service(code), status=409, conflict=[])
+    saved, refused = _save(sub, lookups, code, service, version)
+    if refused is not None:
+        return refused
+    _, revision = saved
     flash("Đã lưu thay đổi." if revision else "Không có gì thay đổi.", "success")
     return redirect(url_for("manage.edit_service", code=service.code))
 
