@@ -350,6 +350,7 @@ def test_database_going_away_while_serving_and_coming_back(app, make_service, tm
     client = served.test_client()
     try:
         assert client.get("/").status_code == 200
+        assert client.get("/services?q=khai+sinh").status_code == 200  # builds the search index
         assert client.get("/healthz").status_code == 200
 
         relay.stop()
