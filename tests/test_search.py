@@ -95,8 +95,14 @@ def test_name_code_and_agency_weigh_more_than_the_body(make_service):
     in_name = publish(make_service, "ket-hon", code="NAME.1")
     assert codes("ket hon")[:2] == [in_name.code, in_body.code]
     assert codes("name.1")[0] == "NAME.1"
-    # the agency's name is searched too and outranks a mention in the body
-    assert codes("so tu phap")  # every service of the fixture belongs to Sở Tư pháp
+
+
+def test_the_agency_name_outranks_a_mention_in_the_body(make_service):
+    mentions = publish(make_service, "ket-hon", code="BODY.2",
+                       summary="Hồ sơ chuyển sang Sở Kế hoạch và Đầu tư để lấy ý kiến.")
+    owned = publish(make_service, "ket-hon", code="AGENCY.2", agency="so-ke-hoach-va-dau-tu")
+    publish(make_service, "ket-hon", code="OTHER.2")
+    assert codes("so ke hoach va dau tu") == [owned.code, mentions.code]
 
 
 def test_every_word_must_match(catalogue):

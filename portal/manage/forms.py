@@ -202,7 +202,7 @@ class WorkflowForm(FlaskForm):
     submit = SubmitField()
 
 
-class RestoreRevisionForm(FlaskForm):
+class RevertRevisionForm(FlaskForm):
     version = HiddenField()
     submit = SubmitField("Khôi phục bản này")
 

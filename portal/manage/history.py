@@ -17,7 +17,7 @@ from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, T
 
 from ..extensions import db
 from . import bp
-from .forms import RestoreRevisionForm
+from .forms import RevertRevisionForm
 from .guard import editable_service, expected_version, manager_required, viewable_service
 
 ACTIONS = {
@@ -68,7 +68,7 @@ def history_page(code: str):
     service = viewable_service(code)
     revisions = list(db.session.scalars(
         select(Revision).where(Revision.service_id == service.id).order_by(Revision.number.desc())))
-    form = RestoreRevisionForm(formdata=None, data={"version": str(service.version)})
+    form = RevertRevisionForm(formdata=None, data={"version": str(service.version)})
     return render_template("manage/history.html", service=service, revisions=revisions,
                            actions=ACTIONS, form=form,
                            may_restore=can_edit_service(current_user, service))
@@ -76,9 +76,9 @@ def history_page(code: str):
 
 @bp.post("/services/<code>/revisions/<int:number>/restore")
 @manager_required
-def restore_page(code: str, number: int):
+def revert_revision(code: str, number: int):
     service = editable_service(code)
-    form = RestoreRevisionForm()
+    form = RevertRevisionForm()
     if not form.validate_on_submit():
         abort(400)
     revision = db.session.scalar(

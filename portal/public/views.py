@@ -104,7 +104,7 @@ def service(code: str):
 
 
 @cached
-def service_page(code: str) -> str:
+def service_page(code: str) -> str | Response:
     found = find_service(db.session, code) if CODE_RE.match(code) else None
     if found is None or not found.is_public:
         abort(404)
