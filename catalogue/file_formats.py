@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import json_limits
+from .spreadsheet_cells import escape_cell, unescape_cell
 from .validation import RECORD_KEYS, REQUIRED_KEYS
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
@@ -147,7 +148,13 @@ def _pair(item: str, first: str, second: str) -> dict[str, str]:
 
 
 def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
-    """A CSV row holds list cells one item a line; documents are name|copies, forms title|url."""
+    """A CSV row holds list cells one item a line; documents are name|copies, forms title|url.
+
+    Every cell first loses one leading apostrophe: ``export`` puts one in front of a cell
+    a spreadsheet would run as a formula (or that starts with an apostrophe), see
+    :mod:`catalogue.spreadsheet_cells`, so the text comes back exactly as exported.
+    """
+    row = {k: unescape_cell(v) if isinstance(v, str) else v for k, v in row.items()}
     record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
     record["steps"] = _split_items(row.get("steps") or "")
     record["legal_basis"] = _split_items(row.get("legal_basis") or "")
@@ -199,6 +206,8 @@ def parse_csv(text: str) -> Catalogue:
 
 
 def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
+    """One CSV row; a cell a spreadsheet would run as a formula gets an apostrophe in front
+    (undone on import: :func:`csv_row_to_record`)."""
     cells = {}
     for key in CSV_COLUMNS:
         value = record.get(key)
@@ -210,7 +219,7 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
             cells[key] = "\n".join(f"{f['title']}|{f['url']}" for f in value or [])
         else:
             cells[key] = "" if value is None else str(value)
-    return cells
+    return {key: escape_cell(text) for key, text in cells.items()}
 
 
 def write_csv(records: Iterable[Mapping[str, Any]], out: IO[str]) -> None:

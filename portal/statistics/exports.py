@@ -1,5 +1,11 @@
 """Downloads of the statistics tables: CSV (UTF-8 with BOM, so Excel reads Vietnamese)
-and Excel workbooks (openpyxl)."""
+and Excel workbooks (openpyxl).
+
+Agency and field names are typed by editors, so neither download may carry a formula:
+CSV cells a spreadsheet would run get an apostrophe in front (OWASP's rule,
+:mod:`catalogue.spreadsheet_cells`), and workbook cells holding text are written as text,
+never as formulas (openpyxl would otherwise store ``=...`` as a live formula).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ from collections.abc import Iterable
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
+
+from catalogue.spreadsheet_cells import neutralise
 
 from .tables import Table
 
@@ -18,8 +27,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 def table_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows(_indented(table))
+    writer.writerow([neutralise(c) for c in table.columns])
+    writer.writerows([neutralise(c) for c in row] for row in _indented(table))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -30,6 +39,14 @@ def _indented(table: Table) -> Iterable[list[object]]:
         yield [("    " * depth + str(row[0])) if depth else row[0], *row[1:]]
 
 
+def _append(sheet: Worksheet, values: Iterable[object]) -> None:
+    """A row whose texts stay texts: openpyxl types ``=...`` as a formula; undo that."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.data_type != "s":
+            cell.data_type = "s"
+
+
 def tables_xlsx(tables: Iterable[Table], title: str) -> bytes:
     """One sheet per table, the title and date on top, numbers as numbers."""
     book = Workbook()
@@ -37,14 +54,14 @@ def tables_xlsx(tables: Iterable[Table], title: str) -> bytes:
     bold = Font(bold=True)
     for table in tables:
         sheet = book.create_sheet(table.title[:31])
-        sheet.append([title])
-        sheet.append([table.title, _stamp(table)])
+        _append(sheet, [title])
+        _append(sheet, [table.title, _stamp(table)])
         sheet.append([])
-        sheet.append(table.columns)
+        _append(sheet, table.columns)
         for cell in sheet[1] + sheet[4]:
             cell.font = bold
         for i, row in enumerate(table.rows):
-            sheet.append(list(row))
+            _append(sheet, row)
             depth = table.depths[i] if i < len(table.depths) else 0
             if depth:
                 sheet.cell(row=sheet.max_row, column=1).alignment = Alignment(indent=depth * 2)
