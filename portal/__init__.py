@@ -45,6 +45,11 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(from_environment(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
+    from .database_limits import engine_options
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATABASE_CONNECT_TIMEOUT"],
+        app.config["DATABASE_STATEMENT_TIMEOUT"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(Path(app.instance_path))
     # JSON keys in the contract's order ("total", "page", ... not alphabetical).
@@ -62,6 +67,11 @@ def register_extensions(app: Flask) -> None:
     from . import sqlite_pragmas  # noqa: F401  (WAL for several workers on SQLite)
 
     db.init_app(app)
+    from .database_limits import guard_engine
+
+    with app.app_context():
+        for engine in db.engines.values():
+            guard_engine(engine, app.config["DATABASE_STATEMENT_TIMEOUT"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

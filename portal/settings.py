@@ -63,7 +63,8 @@ def trusted_proxies(value: str | None) -> int:
 
 
 # Optional settings beyond the contract's, numbers read from the environment when set.
-TUNABLE = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_BYTES", "VIEW_FLUSH_SECONDS")
+TUNABLE = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_BYTES", "VIEW_FLUSH_SECONDS",
+           "DATABASE_CONNECT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT")
 
 
 def _number(name: str, value: str) -> float:
@@ -88,7 +89,12 @@ def from_environment(instance: Path) -> dict[str, Any]:
 
 
 DEFAULTS: dict[str, Any] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Completed for the database in use by portal/database_limits.py (time limits).
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # Seconds: a silent PostgreSQL gives the 503 after about the connect timeout (plus a
+    # 2 s ping of a pooled connection); a statement may run this long before it is stopped.
+    "DATABASE_CONNECT_TIMEOUT": 3,
+    "DATABASE_STATEMENT_TIMEOUT": 15,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
