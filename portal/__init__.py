@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security(app)
+    register_public_url(app)
     register_page_cache(app)
     register_request_log(app)
     register_proxy_fix(app)
@@ -42,9 +43,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config.from_mapping(DEFAULTS)
-    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    environment = from_environment(Path(app.instance_path))
+    app.config.from_mapping(environment)
     if test_config:
         app.config.from_mapping(test_config)
+    from .public_url import configure as configure_public_url
+
+    configure_public_url(app.config, set(environment) | set(test_config or {}))
     from .database_limits import engine_options
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
@@ -101,6 +106,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     from .security import init_app
+
+    init_app(app)
+
+
+def register_public_url(app: Flask) -> None:
+    from .public_url import init_app
 
     init_app(app)
 

@@ -67,6 +67,9 @@ TUNABLE = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_BYTES", "VIEW_FLUSH_SECONDS",
            "DATABASE_CONNECT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT")
 
 
+PUBLIC = ("PUBLIC_BASE_URL", "ALLOWED_HOSTS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
+
+
 def _number(name: str, value: str) -> float:
     try:
         return float(value)
@@ -79,8 +82,11 @@ def from_environment(instance: Path) -> dict[str, Any]:
     database = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'portal.db'}"
     index_dir = os.environ.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
     tuning = {name: _number(name, os.environ[name]) for name in TUNABLE if os.environ.get(name, "").strip()}
+    # Public address, hosts, cookie flags: portal/public_url.py (only when set).
+    public = {name: os.environ[name] for name in PUBLIC if os.environ.get(name, "").strip()}
     return {
         **tuning,
+        **public,
         "SQLALCHEMY_DATABASE_URI": _absolute_sqlite(database, cwd),
         "SEARCH_INDEX_DIR": str((cwd / index_dir).resolve()),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
@@ -96,6 +102,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_CONNECT_TIMEOUT": 3,
     "DATABASE_STATEMENT_TIMEOUT": 15,
     "SESSION_COOKIE_HTTPONLY": True,
+    # The address citizens use, e.g. https://dichvucong.daklak.gov.vn: absolute URLs use it
+    # and other Host headers get a 400 (with ALLOWED_HOSTS: more names to answer to).
+    "PUBLIC_BASE_URL": None,
+    "ALLOWED_HOSTS": "",
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",

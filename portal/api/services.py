@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 
 from catalogue.models import Service
 from catalogue.operations import find_service, record_of
@@ -14,6 +14,7 @@ from ..errors import api_error
 from ..extensions import db
 from ..page_cache import cached
 from ..params.listing import ListingParamError, parse_request_args, run_search
+from ..public_url import external_url
 from . import bp
 
 
@@ -28,7 +29,7 @@ def _item(service: Service) -> dict[str, Any]:
         "level": service.level,
         "agency": _ref(service.agency),
         "field": _ref(service.field),
-        "url": url_for("public.service", code=service.code, _external=True),
+        "url": external_url("public.service", code=service.code),
     }
 
 

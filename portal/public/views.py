@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -33,6 +33,7 @@ from ..params.listing import (
     query_args,
     run_search,
 )
+from ..public_url import external_url
 from ..view_tally import count_view
 from . import bp
 
@@ -54,7 +55,8 @@ def paragraphs(text: str | None) -> Markup:
 
 @bp.app_template_global("canonical_for")
 def canonical_for(endpoint: str, **values: object) -> str:
-    return url_for(endpoint, _external=True, **values)
+    """Absolute URL on the public address (PUBLIC_BASE_URL), never on a Host a client sent."""
+    return external_url(endpoint, **values)
 
 
 @bp.get("/")
@@ -142,5 +144,5 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    body = f"User-agent: *\nDisallow: /manage/\nSitemap: {url_for('public.sitemap', _external=True)}\n"
+    body = f"User-agent: *\nDisallow: /manage/\nSitemap: {external_url('public.sitemap')}\n"
     return Response(body, mimetype="text/plain")
