@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from catalogue.access import can_manage
 from catalogue.accounts import AccountError, find_user, set_password, verify_password
-from catalogue.throttle import clear_failures, record_failure, retry_after
+from catalogue.throttle import forgive_attempt, reserve_attempt
 
 from ..extensions import db, login_manager
 from . import bp
@@ -42,7 +42,9 @@ def login():
     status = 200
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
-        wait = retry_after(db.session, email, request.remote_addr)
+        wait = reserve_attempt(db.session, email, request.remote_addr)
+        # Committed before the password is checked: every worker counts this attempt now.
+        db.session.commit()
         if wait:
             minutes = max(1, (wait + 59) // 60)
             form.form_errors.append(
@@ -51,12 +53,10 @@ def login():
         else:
             user = find_user(db.session, email)
             if user is not None and user.active and verify_password(user, form.password.data):
-                clear_failures(db.session, email)
+                forgive_attempt(db.session, email, request.remote_addr)
                 db.session.commit()
                 login_user(user)
                 return redirect(safe_next(form.next.data, _home_for(user)))
-            record_failure(db.session, email, request.remote_addr)
-            db.session.commit()
             form.form_errors.append("Email hoặc mật khẩu không đúng, hoặc tài khoản đã bị khóa.")
             status = 401
     elif request.method == "POST":
