@@ -88,7 +88,9 @@ def from_environment(instance: Path) -> dict[str, Any]:
         **tuning,
         **public,
         "SQLALCHEMY_DATABASE_URI": _absolute_sqlite(database, cwd),
-        "SEARCH_INDEX_DIR": str((cwd / index_dir).resolve()),
+        # Absolute, but not resolved: the directory is a symbolic link to the current
+        # generation, and the link is what a rebuild replaces (catalogue/search/generations.py).
+        "SEARCH_INDEX_DIR": os.path.abspath(cwd / index_dir),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "TRUSTED_PROXIES": trusted_proxies(os.environ.get("TRUSTED_PROXIES")),
     }

@@ -28,6 +28,8 @@ from whoosh import index as whoosh_index
 from .build import build_generation
 from .state import INDEX_NAME, IndexUnavailable, read_state
 
+GENERATIONS_SUFFIX = ".generations"
+
 
 @dataclass(frozen=True)
 class IndexHome:
@@ -37,11 +39,23 @@ class IndexHome:
 
     @classmethod
     def at(cls, directory: str | os.PathLike[str]) -> IndexHome:
-        return cls(Path(os.path.abspath(directory)))
+        """The home whose link is ``directory``, made absolute without following links.
+
+        Given a generation itself (``<link>.generations/<gen>``, what resolving the link
+        gives), the home is still the link's: otherwise each repair would nest a new
+        ``<gen>.generations/`` inside the old one, and never prune the old ones.
+        """
+        path = Path(os.path.abspath(directory))
+        parent = path.parent
+        if parent.name.endswith(GENERATIONS_SUFFIX):
+            link = parent.parent / parent.name[: -len(GENERATIONS_SUFFIX)]
+            if link.is_symlink():
+                return cls(link)
+        return cls(path)
 
     @property
     def generations(self) -> Path:
-        return self.link.parent / f"{self.link.name}.generations"
+        return self.link.parent / f"{self.link.name}{GENERATIONS_SUFFIX}"
 
     @property
     def lock_path(self) -> Path:
@@ -71,12 +85,23 @@ class IndexHome:
         self._prune(keep={generation, previous})
 
     def _prune(self, keep: set[Path | None]) -> None:
-        # The generation before stays for processes still reading it; older ones go.
+        """The generation before stays for processes still reading it; older ones go, and
+        so do half-built ones a failed build left and temporary links a crash left (every
+        swap holds the build lock, so no other build is under way)."""
         if not self.generations.is_dir():
             return
+        # Compared resolved: the link's target is, a path under the home may not be
+        # (an instance directory reached through a symbolic link).
+        kept = {Path(os.path.realpath(p)) for p in keep if p is not None}
         for entry in self.generations.iterdir():
-            if entry not in keep:
+            if Path(os.path.realpath(entry)) in kept:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        for stale in self.link.parent.glob(f".{self.link.name}.*.link"):
+            stale.unlink(missing_ok=True)
 
     def build_lock(self, timeout: float = 600.0) -> Any:
         self.link.parent.mkdir(parents=True, exist_ok=True)
