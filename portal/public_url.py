@@ -68,14 +68,49 @@ def configure(config: dict[str, Any], explicit: set[str]) -> None:
         if "REMEMBER_COOKIE_SECURE" in explicit else session_secure)
 
 
+REFUSED_HOST = "portal.refused_host"
+
+
+def acceptable_host(host: str, allowed: list[str]) -> bool:
+    """A well-formed ``host[:port]`` (one Werkzeug can build URLs on), allowed if a list is set."""
+    if not host_is_trusted(host, allowed or None):
+        return False
+    name = host if host.startswith("[") else host.rpartition(":")[0] if ":" in host else host
+    try:
+        name.encode("idna")
+    except UnicodeError:  # an empty or over-long label: "a..b", 64 letters and more
+        return False
+    return True
+
+
+class HostGuard:
+    """WSGI layer that sets aside a Host the portal must not answer to: not allowed, or not
+    a host name at all (which made Werkzeug fail before any error page could be built, a
+    500). Such a request is handed on under a safe host, marked, and refused by
+    :func:`refuse_unknown_host` with the portal's own 400 page; nothing of it is echoed."""
+
+    def __init__(self, app: Any, allowed: list[str], fallback: str):
+        self.app, self.allowed, self.fallback = app, allowed, fallback
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+        if not acceptable_host(host, self.allowed):
+            environ["HTTP_HOST"] = self.fallback
+            environ[REFUSED_HOST] = True
+        return self.app(environ, start_response)
+
+
 def refuse_unknown_host() -> None:
-    hosts = current_app.config["ALLOWED_HOSTS"]
-    if hosts and not host_is_trusted(request.host, hosts):
+    if request.environ.get(REFUSED_HOST):
         abort(400)
 
 
 def init_app(app: Flask) -> None:
-    """The host check comes first, before the session or any page is looked at."""
+    """The host check comes first, before the session or any page is looked at. Inside
+    ProxyFix (added last, outermost), so it judges the host the proxy forwarded."""
+    base = app.config["PUBLIC_BASE_URL"]
+    fallback = urlsplit(base).netloc if base else "localhost"
+    app.wsgi_app = HostGuard(app.wsgi_app, app.config["ALLOWED_HOSTS"], fallback)  # type: ignore[method-assign]
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_unknown_host)
 
 

@@ -90,3 +90,13 @@ def test_a_bad_public_address_is_refused_at_start(app_config):
 
     with pytest.raises(ValueError, match="PUBLIC_BASE_URL"):
         create_app({**app_config, "PUBLIC_BASE_URL": "dichvucong.daklak.gov.vn/portal"})
+
+
+@pytest.mark.parametrize("host", ["a" * 300, "a" * 64 + ".vn", "a..b", "exa mple.vn", "evil.example:99999",
+                                  "evil.example:0", "[::1", "ví-dụ.vn"])
+@pytest.mark.parametrize("path", ["/", "/api/v1/services", "/login"])
+def test_a_malformed_host_is_a_400_even_without_the_setting(client, path, host):
+    answer = client.get(path, headers={"Host": host})
+    assert answer.status_code == 400, answer.status_code
+    if not path.startswith("/api/"):
+        assert "Yêu cầu không hợp lệ" in answer.get_data(as_text=True)
