@@ -247,19 +247,22 @@ def run(which: str, judged: list[Judged], workdir: Path) -> Report:
     from portal.extensions import db
 
     slug = "".join(ch if ch.isalnum() else "-" for ch in which)[-40:]
-    url = f"sqlite:///{workdir / f'relevance-{slug}.db'}"
+    db_path = workdir / f"relevance-{slug}.db"
+    reuse = db_path.exists()
+    url = f"sqlite:///{db_path}"
     index_dir = workdir / f"index-{slug}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(index_dir),
                       "SECRET_KEY": "relevance", "TESTING": True})
     with app.app_context():
-        logging.disable(logging.INFO)  # the migrations' progress lines
-        try:
-            upgrade(directory=app.extensions["migrate"].directory)
-        finally:
-            logging.disable(logging.NOTSET)
-        import_catalogue(db.session, _catalogue_of(load_payload(which)), Actor("relevance"))
-        db.session.commit()
-        rebuild_index(db.session)
+        if not reuse:
+            logging.disable(logging.INFO)  # the migrations' progress lines
+            try:
+                upgrade(directory=app.extensions["migrate"].directory)
+            finally:
+                logging.disable(logging.NOTSET)
+            import_catalogue(db.session, _catalogue_of(load_payload(which)), Actor("relevance"))
+            db.session.commit()
+            rebuild_index(db.session)
         report = evaluate(db.session, judged, which)
         db.session.remove()
         db.engine.dispose()
@@ -301,9 +304,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="demo, all (every convertible record) or a catalogue file")
     parser.add_argument("--misses", type=int, default=100, help="how many misses to print")
     parser.add_argument("--queries", type=Path, default=QUERIES)
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="keep the databases and indexes here and reuse them on the next run "
+                             "(delete the folder after changing the catalogue or the index schema)")
     args = parser.parse_args(argv)
     judged = load_queries(args.queries)
     print(f"{len(judged)} judged queries in {args.queries}")
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        for which in args.catalogue:
+            print_report(run(which, judged, args.workdir), args.misses)
+        return 0
     with tempfile.TemporaryDirectory(prefix="bench-relevance-") as tmp:
         for which in args.catalogue:
             print_report(run(which, judged, Path(tmp)), args.misses)

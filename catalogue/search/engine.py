@@ -14,8 +14,9 @@ Each facet is counted over the matches with every *other* filter applied.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,19 +25,26 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..vocabulary import AUDIENCES, FACETS, TIERS
+from .analysis import bigrams
 from .build import build_generation
 from .generations import IndexHome
 from .query import ParsedQuery
 from .schema import MATCH_FIELDS
 from .state import IndexUnavailable
 from .sync import RebuildNeeded, apply_changes, needs_sync
+from .understanding import MODIFIERS, Alternative, Clause
 from .view import View
 
 K1 = 1.2
 B = 0.75
 EXACT_BONUS = 2.5
 PAIR_BONUS = 2.0
-SUGGEST_BELOW = 3
+COVERAGE_WEIGHT = 60.0
+NAME_FIELDS = ("name", "code")
+MAX_CORRECTIONS = 4
+CORRECTION_SECONDS = 0.025
+FUZZY_WEIGHT = 0.7
+MODIFIER_PENALTY = 3.0
 T = TypeVar("T")
 
 
@@ -143,7 +151,8 @@ class SearchEngine:
 
     def _search(self, view: View, pq: ParsedQuery, filters: dict[str, int], sort: str,
                 start: int, stop: int) -> Outcome:
-        idx, score = evaluate(view, pq)
+        fixes = corrections(view, pq) if not pq.empty else {}
+        idx, score = evaluate(view, with_corrections(pq, fixes))
         # Filters and facets work on the matches only (sparse), never the catalogue.
         checks = {name: view.cols[name][idx] == value for name, value in filters.items()}
         selected = np.ones(len(idx), dtype=bool)
@@ -161,8 +170,8 @@ class SearchEngine:
         total = len(idx)
         page = rank(view, idx, score, sort, not pq.empty, start, stop)
         suggestion = None
-        if total < SUGGEST_BELOW and not pq.empty:
-            suggestion = did_you_mean(view, pq, total)
+        if fixes:
+            suggestion = " ".join(fixes.get(w, typed) for typed, w in zip(pq.typed, pq.sequence, strict=True))
         return Outcome(total, [int(s) for s in view.cols["sid"][page]], facets, suggestion)
 
     def suggest(self, db: Engine, words: list[str], limit: int) -> list[int]:
@@ -232,8 +241,15 @@ def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
     return result
 
 
+def _name_weight(view: View, word: str) -> float:
+    """How telling a word is in names (its IDF there, at least 0.3): rare words weigh
+    more in a document's coverage than "cấp" or "giấy"."""
+    ids, _ = view.postings("name", word)
+    return max(view.idf(int(view.alive[ids].sum()) if len(ids) else 0), 0.3)
+
+
 def _add_bonus(view: View, idx: np.ndarray, score: np.ndarray, field_name: str, term: str,
-               bonus: float) -> None:
+               bonus: float, scaled: bool = True) -> None:
     ids, _ = view.postings(field_name, term)
     if not len(ids) or not len(idx):
         return
@@ -241,31 +257,120 @@ def _add_bonus(view: View, idx: np.ndarray, score: np.ndarray, field_name: str, 
     inside = pos < len(idx)
     pos = pos[inside]
     hit = idx[pos] == ids[inside]
-    score[pos[hit]] += bonus * view.idf(len(ids))
+    score[pos[hit]] += bonus * view.idf(len(ids)) if scaled else bonus
 
 
-def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted document numbers matching every word, and their relevance scores.
-
-    AND is an intersection of sorted arrays, starting from the rarest word, so its
-    cost follows the smallest posting list rather than the catalogue.
-    """
-    if pq.empty:
-        return view.live_ids, np.zeros(len(view.live_ids), dtype=np.float32)
-    lists = sorted((term_scores(view, w) for w in pq.folded), key=lambda t: len(t[0]))
-    idx, score = lists[0][0], lists[0][1].copy()
+def alternative_match(view: View, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Documents holding every word of an alternative (sorted, live only), with two rows
+    per document: the share of the words found in the name or code, and their summed
+    BM25. Computed once per generation and kept."""
+    key = ("&", " ".join(words))
+    hit = view.derived.get(key)
+    if hit is not None:
+        return hit
+    lists = sorted((term_scores(view, w) for w in words), key=lambda t: len(t[0]))
+    idx, score = lists[0][0], lists[0][1].astype(np.float32)
     for ids, scores in lists[1:]:
         if not len(idx):
             break
-        pos = np.searchsorted(ids, idx)
-        pos[pos >= len(ids)] = 0
-        keep = ids[pos] == idx if len(ids) else np.zeros(len(idx), dtype=bool)
-        idx, score = idx[keep], score[keep] + scores[pos[keep]]
+        idx, score = _intersect(idx, score, ids, scores)
+    in_name = np.zeros(len(idx), dtype=np.float32)
+    if len(idx):
+        for w in set(words):
+            found = np.zeros(len(idx), dtype=bool)
+            for name in NAME_FIELDS:
+                found |= _member(idx, view.postings(name, w)[0])
+            in_name += found
+        in_name /= len(set(words))
+    result = (idx, np.stack([in_name, score]))
+    view.remember(key, result)
+    return result
+
+
+def _intersect(idx: np.ndarray, score: np.ndarray, ids: np.ndarray, scores: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    if not len(ids):
+        return idx[:0], score[:0]
+    pos = np.searchsorted(ids, idx)
+    pos[pos >= len(ids)] = 0
+    keep = ids[pos] == idx
+    return idx[keep], score[keep] + scores[pos[keep]]
+
+
+def _member(idx: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which of the sorted ``idx`` are in the sorted ``ids``."""
+    if not len(ids):
+        return np.zeros(len(idx), dtype=bool)
+    pos = np.searchsorted(ids, idx)
+    pos[pos >= len(ids)] = 0
+    return ids[pos] == idx
+
+
+def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted document numbers matching the query, and their relevance scores.
+
+    Each clause (a typed word, or a phrase the vocabulary knows) is satisfied by the best
+    of its alternatives: weight x (0.5 + 0.5 x share of its words in the name). A
+    document's *coverage* is the satisfied share of the typed words; it dominates the
+    score, so services matching most meaningful words, in the name first, come first,
+    and BM25 (name and code 3, agency 1.5, body 1) orders those alike. A document is a
+    match when it satisfies all clauses but a third of them (rounded down); when none
+    does, fewer are required, down to one.
+    """
+    clauses = pq.meaningful
+    if pq.empty or not clauses:
+        return view.live_ids, np.zeros(len(view.live_ids), dtype=np.float32)
+    n = view.size
+    cover = np.zeros(n, dtype=np.float32)
+    relevance = np.zeros(n, dtype=np.float32)
+    count = np.zeros(n, dtype=np.int16)
+    total_weight = 0.0
+    for clause in clauses:
+        best = np.zeros(n, dtype=np.float32)
+        best_score = np.zeros(n, dtype=np.float32)
+        weights = []
+        for alt in clause.alternatives:
+            ids, rows = alternative_match(view, alt.words)
+            if not len(ids):
+                continue
+            weights.append(sum(_name_weight(view, w) for w in alt.words) / len(alt.words))
+            degree = alt.weight * (0.5 + 0.5 * rows[0])
+            best[ids] = np.maximum(best[ids], degree)
+            best_score[ids] = np.maximum(best_score[ids], alt.weight * rows[1])
+        weight = clause.span * (max(weights) if weights else 1.0)
+        total_weight += weight
+        cover += weight * best
+        relevance += best_score
+        count += best > 0
+    required = len(clauses) - len(clauses) // 3
+    idx = np.flatnonzero(count >= required)
+    while not len(idx) and required > (len(clauses) + 1) // 2:
+        required -= 1
+        idx = np.flatnonzero(count >= required)
+    score = COVERAGE_WEIGHT * cover[idx] / total_weight + relevance[idx]
+    typed = set(pq.sequence)
+    for exact, folded in MODIFIERS:
+        if folded not in typed:
+            _add_bonus(view, idx, score, "name_exact", exact, -MODIFIER_PENALTY, scaled=False)
     for word in pq.exact:
         _add_bonus(view, idx, score, "name_exact", word, EXACT_BONUS)
-    for pair in pq.pairs:
-        _add_bonus(view, idx, score, "name_pairs", pair, PAIR_BONUS)
-    return idx, score
+    for pair, weight in phrase_pairs(pq).items():
+        _add_bonus(view, idx, score, "name_pairs", pair, PAIR_BONUS * weight)
+    return idx.astype(np.int32), score.astype(np.float32)
+
+
+def phrase_pairs(pq: ParsedQuery) -> dict[str, float]:
+    """Adjacent word pairs worth a bonus when the name holds them side by side: those of
+    the meaningful words as typed, and those inside each expansion (at its weight)."""
+    pairs: dict[str, float] = {}
+    typed = [w for c in pq.meaningful for w in c.alternatives[0].words]
+    for pair in bigrams(typed):
+        pairs[pair] = 1.0
+    for clause in pq.meaningful:
+        for alt in clause.alternatives[1:]:
+            for pair in bigrams(list(alt.words)):
+                pairs[pair] = max(pairs.get(pair, 0.0), alt.weight)
+    return pairs
 
 
 def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: bool,
@@ -287,33 +392,52 @@ def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: b
     return idx[order][start:stop]
 
 
-def did_you_mean(view: View, pq: ParsedQuery, total: int) -> str | None:
-    """A spelling the catalogue knows for words it does not ("khai sihn" -> "khai sinh")."""
-    corrected, changed = [], False
-    for typed, word in zip(pq.typed, pq.sequence, strict=True):
-        if any(view.doc_frequency(f, word) for f in MATCH_FIELDS):
-            corrected.append(typed)
+def corrections(view: View, pq: ParsedQuery) -> dict[str, str]:
+    """Typed words the catalogue does not know, with the known word closest to each
+    ("sihn" -> "sinh"): ranked as a weaker alternative and offered as "did you mean".
+
+    The work is bounded (issue 12.13a: twelve long random words once cost 400 ms): only
+    words of 3 to 12 letters are looked up (no Vietnamese syllable is longer than seven),
+    at most ``MAX_CORRECTIONS`` of them, within ``CORRECTION_SECONDS`` in all.
+    """
+    began = time.perf_counter()
+    fixes: dict[str, str] = {}
+    looked = 0
+    for clause in pq.meaningful:
+        alts = clause.alternatives
+        if clause.span != 1 or any(not a.typed for a in alts):
+            continue  # the vocabulary knows it
+        word = alts[0].words[0]
+        if word in fixes or any(view.doc_frequency(f, a.words[0]) for a in alts for f in MATCH_FIELDS):
             continue
+        if not (3 <= len(word) <= 12) or not word.isalpha():
+            continue
+        if looked >= MAX_CORRECTIONS or time.perf_counter() - began > CORRECTION_SECONDS:
+            break
+        looked += 1
         best = None
         for name in ("name", "body"):
-            for term in view.terms_within(name, word, 2):
+            for term in view.terms_within(name, word, 1 if len(word) <= 4 else 2):
                 key = (_distance(word, term), -view.doc_frequency(name, term), term)
                 if best is None or key < best:
                     best = key
             if best is not None and best[0] <= 1:
                 break
-        if best is None:
-            corrected.append(typed)
-        else:
-            corrected.append(best[2])
-            changed = True
-    if not changed:
-        return None
-    from .query import parse_query
+        if best is not None:
+            fixes[word] = best[2]
+    return fixes
 
-    alternative = " ".join(corrected)
-    found, _ = evaluate(view, parse_query(alternative))
-    return alternative if len(found) > total else None
+
+def with_corrections(pq: ParsedQuery, fixes: dict[str, str]) -> ParsedQuery:
+    if not fixes:
+        return pq
+    clauses = []
+    for clause in pq.clauses:
+        word = clause.alternatives[0].words[0]
+        if not clause.stop and clause.span == 1 and word in fixes:
+            clause = Clause(clause.alternatives + (Alternative((fixes[word],), FUZZY_WEIGHT, False),), 1)
+        clauses.append(clause)
+    return replace(pq, clauses=tuple(clauses))
 
 
 def _distance(a: str, b: str) -> int:
