@@ -38,13 +38,14 @@ from .view import View
 K1 = 1.2
 B = 0.75
 EXACT_BONUS = 2.5
-PAIR_BONUS = 2.0
-COVERAGE_WEIGHT = 60.0
+COVERAGE_WEIGHT = 100.0
+PHRASE_WEIGHT = 25.0
+PRECISION_WEIGHT = 20.0
 NAME_FIELDS = ("name", "code")
 MAX_CORRECTIONS = 4
 CORRECTION_SECONDS = 0.025
 FUZZY_WEIGHT = 0.7
-MODIFIER_PENALTY = 3.0
+MODIFIER_PENALTY = 8.0
 T = TypeVar("T")
 
 
@@ -347,16 +348,35 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     while not len(idx) and required > (len(clauses) + 1) // 2:
         required -= 1
         idx = np.flatnonzero(count >= required)
-    score = COVERAGE_WEIGHT * cover[idx] / total_weight + relevance[idx]
+    score = COVERAGE_WEIGHT * cover[idx] / total_weight + relevance[idx] / len(clauses)
+    score += PRECISION_WEIGHT * name_precision(view, pq, idx)
     typed = set(pq.sequence)
     for exact, folded in MODIFIERS:
         if folded not in typed:
             _add_bonus(view, idx, score, "name_exact", exact, -MODIFIER_PENALTY, scaled=False)
     for word in pq.exact:
         _add_bonus(view, idx, score, "name_exact", word, EXACT_BONUS)
-    for pair, weight in phrase_pairs(pq).items():
-        _add_bonus(view, idx, score, "name_pairs", pair, PAIR_BONUS * weight)
+    pairs = phrase_pairs(pq)
+    norm = max(1.0, sum(1.0 for w in pairs.values() if w >= 1.0))
+    for pair, weight in pairs.items():
+        _add_bonus(view, idx, score, "name_pairs", pair, PHRASE_WEIGHT * weight / norm, scaled=False)
     return idx.astype(np.int32), score.astype(np.float32)
+
+
+def name_precision(view: View, pq: ParsedQuery, idx: np.ndarray) -> np.ndarray:
+    """Share of each name's words that the query (or its expansions) holds: a query
+    usually names the procedure, so "Đăng ký thường trú" answers "đăng ký hộ khẩu thường
+    trú" better than a long name that merely contains those words."""
+    matched = np.zeros(len(idx), dtype=np.float32)
+    for word in pq.highlight_words:
+        ids, tf = view.postings("name", word)
+        if not len(ids):
+            continue
+        pos = np.searchsorted(ids, idx)
+        pos[pos >= len(ids)] = 0
+        hit = ids[pos] == idx
+        matched[hit] += tf[pos[hit]]
+    return np.minimum(matched / np.maximum(view.lengths["name"][idx], 1.0), 1.0)
 
 
 def phrase_pairs(pq: ParsedQuery) -> dict[str, float]:
