@@ -42,6 +42,7 @@ COVERAGE_WEIGHT = 100.0
 PHRASE_WEIGHT = 25.0
 PRECISION_WEIGHT = 20.0
 NAME_FIELDS = ("name", "code")
+RELAX_BELOW = 5
 MAX_CORRECTIONS = 4
 CORRECTION_SECONDS = 0.025
 FUZZY_WEIGHT = 0.7
@@ -283,6 +284,12 @@ def alternative_match(view: View, words: tuple[str, ...]) -> tuple[np.ndarray, n
                 found |= _member(idx, view.postings(name, w)[0])
             in_name += found
         in_name /= len(set(words))
+        pairs = bigrams(list(words))
+        if pairs:  # words side by side in the name count fully, scattered ones half
+            together = np.zeros(len(idx), dtype=np.float32)
+            for pair in pairs:
+                together += _member(idx, view.postings("name_pairs", pair)[0])
+            in_name *= 0.5 + 0.5 * together / len(pairs)
     result = (idx, np.stack([in_name, score]))
     view.remember(key, result)
     return result
@@ -315,8 +322,8 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     document's *coverage* is the satisfied share of the typed words; it dominates the
     score, so services matching most meaningful words, in the name first, come first,
     and BM25 (name and code 3, agency 1.5, body 1) orders those alike. A document is a
-    match when it satisfies all clauses but a third of them (rounded down); when none
-    does, fewer are required, down to one.
+    match when it satisfies all clauses but a third of them (rounded down); while fewer
+    than ``RELAX_BELOW`` documents do, one clause fewer is required, down to half.
     """
     clauses = pq.meaningful
     if pq.empty or not clauses:
@@ -345,7 +352,7 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
         count += best > 0
     required = len(clauses) - len(clauses) // 3
     idx = np.flatnonzero(count >= required)
-    while not len(idx) and required > (len(clauses) + 1) // 2:
+    while len(idx) < RELAX_BELOW and required > (len(clauses) + 1) // 2:
         required -= 1
         idx = np.flatnonzero(count >= required)
     score = COVERAGE_WEIGHT * cover[idx] / total_weight + relevance[idx] / len(clauses)
