@@ -37,12 +37,13 @@ from .view import View
 
 K1 = 1.2
 B = 0.75
-EXACT_BONUS = 2.5
+EXACT_WEIGHT = 15.0
 COVERAGE_WEIGHT = 100.0
 PHRASE_WEIGHT = 25.0
 PRECISION_WEIGHT = 20.0
 NAME_FIELDS = ("name", "code")
 RELAX_BELOW = 5
+RELAX_COVERAGE = 0.6
 MAX_CORRECTIONS = 4
 CORRECTION_SECONDS = 0.025
 FUZZY_WEIGHT = 0.7
@@ -322,8 +323,9 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     document's *coverage* is the satisfied share of the typed words; it dominates the
     score, so services matching most meaningful words, in the name first, come first,
     and BM25 (name and code 3, agency 1.5, body 1) orders those alike. A document is a
-    match when it satisfies all clauses but a third of them (rounded down); while fewer
-    than ``RELAX_BELOW`` documents do, one clause fewer is required, down to half.
+    match when it satisfies all clauses but a third of them (rounded down); when fewer
+    than ``RELAX_BELOW`` documents do, those covering 60 % of the query's weight with
+    half its clauses come too; when none does, half the clauses suffice.
     """
     clauses = pq.meaningful
     if pq.empty or not clauses:
@@ -352,17 +354,22 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
         count += best > 0
     required = len(clauses) - len(clauses) // 3
     idx = np.flatnonzero(count >= required)
-    while len(idx) < RELAX_BELOW and required > (len(clauses) + 1) // 2:
-        required -= 1
-        idx = np.flatnonzero(count >= required)
+    least = (len(clauses) + 1) // 2
+    if len(idx) < RELAX_BELOW and required > least:
+        near = (count >= least) & (cover >= RELAX_COVERAGE * total_weight)
+        idx = np.flatnonzero((count >= required) | near)
+    if not len(idx):
+        idx = np.flatnonzero(count >= least)
     score = COVERAGE_WEIGHT * cover[idx] / total_weight + relevance[idx] / len(clauses)
     score += PRECISION_WEIGHT * name_precision(view, pq, idx)
     typed = set(pq.sequence)
+    variant = np.zeros(len(idx), dtype=bool)
     for exact, folded in MODIFIERS:
         if folded not in typed:
-            _add_bonus(view, idx, score, "name_exact", exact, -MODIFIER_PENALTY, scaled=False)
+            variant |= _member(idx, view.postings("name_exact", exact)[0])
+    score -= MODIFIER_PENALTY * variant
     for word in pq.exact:
-        _add_bonus(view, idx, score, "name_exact", word, EXACT_BONUS)
+        _add_bonus(view, idx, score, "name_exact", word, EXACT_WEIGHT / len(pq.exact), scaled=False)
     pairs = phrase_pairs(pq)
     norm = max(1.0, sum(1.0 for w in pairs.values() if w >= 1.0))
     for pair, weight in pairs.items():
@@ -444,7 +451,7 @@ def corrections(view: View, pq: ParsedQuery) -> dict[str, str]:
         looked += 1
         best = None
         for name in ("name", "body"):
-            for term in view.terms_within(name, word, 1 if len(word) <= 4 else 2):
+            for term in view.terms_within(name, word, 1 if len(word) <= 3 else 2):
                 key = (_distance(word, term), -view.doc_frequency(name, term), term)
                 if best is None or key < best:
                     best = key
