@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..vocabulary import AUDIENCES, FACETS, TIERS
 from .analysis import bigrams
 from .build import build_generation
 from .generations import IndexHome
-from .query import ParsedQuery
+from .query import ParsedQuery, parse_query
 from .schema import MATCH_FIELDS
 from .state import IndexUnavailable
 from .sync import RebuildNeeded, apply_changes, needs_sync
@@ -43,6 +43,10 @@ PHRASE_WEIGHT = 25.0
 PRECISION_WEIGHT = 20.0
 NAME_FIELDS = ("name", "code")
 RELAX_BELOW = 5
+POPULARITY_WEIGHT = 0.5
+VIEWS_SECONDS = 60.0
+STARTS_WEIGHT = 50.0
+SUGGEST_COMPLETIONS = 40
 RELAX_COVERAGE = 0.6
 MAX_CORRECTIONS = 4
 CORRECTION_SECONDS = 0.025
@@ -65,6 +69,39 @@ class SearchEngine:
         self.home = IndexHome.at(index_dir)
         self.lock = threading.RLock()
         self.view: View | None = None
+        self._views_read = -1e9
+        self._views: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._popularity: tuple[int, int, np.ndarray] | None = None
+
+    def popularity(self, db: Engine, view: View) -> np.ndarray:
+        """Each document's page views (``service_view``), re-read every ``VIEWS_SECONDS``:
+        they break ties between equally relevant services."""
+        now = time.monotonic()
+        if now - self._views_read > VIEWS_SECONDS:
+            from ..usage import ServiceView
+
+            try:
+                with db.connect() as conn:
+                    rows = conn.execute(select(ServiceView.service_id, ServiceView.views)).all()
+            except SQLAlchemyError:
+                rows = []
+            self._views = (np.array([r[0] for r in rows], dtype=np.int64),
+                           np.array([r[1] or 0 for r in rows], dtype=np.int64))
+            self._views_read = now
+            self._popularity = None
+        if self._popularity is not None and self._popularity[:2] == (id(view), int(self._views_read)):
+            return self._popularity[2]
+        sids, counts = self._views
+        docs = np.zeros(view.size, dtype=np.float32)
+        if len(sids) and view.size:
+            order = np.argsort(view.cols["sid"], kind="stable")
+            sorted_sids = view.cols["sid"][order]
+            pos = np.searchsorted(sorted_sids, sids)
+            pos[pos >= len(sorted_sids)] = 0
+            found = sorted_sids[pos] == sids
+            docs[order[pos[found]]] = counts[found]
+        self._popularity = (id(view), int(self._views_read), docs)
+        return docs
 
     # ------------------------------------------------------------- keeping it right
 
@@ -150,12 +187,14 @@ class SearchEngine:
 
     def search(self, db: Engine, pq: ParsedQuery, filters: dict[str, int], sort: str,
                start: int, stop: int) -> Outcome:
-        return self._guarded(db, lambda view: self._search(view, pq, filters, sort, start, stop))
+        return self._guarded(db, lambda view: self._search(view, pq, filters, sort, start, stop,
+                                                           self.popularity(db, view)))
 
     def _search(self, view: View, pq: ParsedQuery, filters: dict[str, int], sort: str,
-                start: int, stop: int) -> Outcome:
+                start: int, stop: int, views: np.ndarray) -> Outcome:
         fixes = corrections(view, pq) if not pq.empty else {}
         idx, score = evaluate(view, with_corrections(pq, fixes))
+        score = score + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
         # Filters and facets work on the matches only (sparse), never the catalogue.
         checks = {name: view.cols[name][idx] == value for name, value in filters.items()}
         selected = np.ones(len(idx), dtype=bool)
@@ -171,48 +210,51 @@ class SearchEngine:
             facets[name] = {int(v): int(n) for v in np.flatnonzero(counts) for n in (counts[v],)}
         idx, score = idx[selected], score[selected]
         total = len(idx)
-        page = rank(view, idx, score, sort, not pq.empty, start, stop)
+        page = rank(view, idx, score, sort, not pq.empty, start, stop, views)
         suggestion = None
         if fixes:
             suggestion = " ".join(fixes.get(w, typed) for typed, w in zip(pq.typed, pq.sequence, strict=True))
         return Outcome(total, [int(s) for s in view.cols["sid"][page]], facets, suggestion)
 
     def suggest(self, db: Engine, words: list[str], limit: int) -> list[int]:
-        return self._guarded(db, lambda view: self._suggest(view, words, limit))
+        return self._guarded(db, lambda view: self._suggest(view, words, limit,
+                                                            self.popularity(db, view)))
 
-    def _suggest(self, view: View, words: list[str], limit: int) -> list[int]:
-        """Services whose names start with the words typed, then names holding them."""
+    def _suggest(self, view: View, words: list[str], limit: int, views: np.ndarray) -> list[int]:
+        """Names for what is being typed, by relevance: the words so far are read with the
+        vocabulary (abbreviations, everyday names) and the last one may be unfinished;
+        every clause must be found in the name. Names starting with the very text typed
+        come first."""
         if not words:
             return []
-        chosen: list[int] = []
+        clauses = list(parse_query(" ".join(words)).clauses)
+        last = words[-1]
+        wanted = SUGGEST_COMPLETIONS if len(last) > 1 else SUGGEST_COMPLETIONS // 4
+        completions = [t for t in view.expand_prefix("name", last, wanted) if t != last]
+        if completions and clauses and clauses[-1].alternatives[0].words == (last,):
+            extra = tuple(Alternative((t,), 1.0, True) for t in completions)
+            clauses[-1] = Clause(clauses[-1].alternatives + extra, 1)
+        clauses = [Clause(c.alternatives, c.span) for c in clauses]  # no question words here
+        pq = replace(parse_query(" ".join(words)), clauses=tuple(clauses), exact=[])
+        idx, score = evaluate(view, pq)
+        if not len(idx):
+            return []
+        in_name = np.ones(len(idx), dtype=bool)
+        for clause in clauses:
+            any_alt = np.zeros(len(idx), dtype=bool)
+            for alt in clause.alternatives:
+                every = np.ones(len(idx), dtype=bool)
+                for w in alt.words:
+                    every &= _member(idx, view.postings("name", w)[0])
+                any_alt |= every
+            in_name &= any_alt
+        idx, score = idx[in_name], score[in_name]
+        starting = np.zeros(len(idx), dtype=bool)
         for term in view.expand_prefix("name_key", " ".join(words), limit * 4):
-            ids, _ = view.postings("name_key", term)
-            ids = ids[view.alive[ids]]
-            for i in ids[np.argsort(view.name_rank()[ids], kind="stable")]:
-                if int(i) not in chosen:
-                    chosen.append(int(i))
-            if len(chosen) >= limit:
-                break
-        if len(chosen) < limit:
-            mask = view.alive.copy()
-            for w in words[:-1]:
-                mask &= _present(view, "name", w)
-            prefix = np.zeros(view.size, dtype=bool)
-            for term in view.expand_prefix("name", words[-1], 200):
-                prefix |= _present(view, "name", term)
-            mask &= prefix
-            mask[chosen] = False
-            more = np.flatnonzero(mask)
-            order = np.argsort(view.name_rank()[more], kind="stable")[: limit - len(chosen)]
-            chosen.extend(int(i) for i in more[order])
-        return [int(view.cols["sid"][i]) for i in chosen[:limit]]
-
-
-def _present(view: View, field_name: str, term: str) -> np.ndarray:
-    mask = np.zeros(view.size, dtype=bool)
-    ids, _ = view.postings(field_name, term)
-    mask[ids] = True
-    return mask
+            starting |= _member(idx, view.postings("name_key", term)[0])
+        score = score + STARTS_WEIGHT * starting + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
+        page = rank(view, idx, score, "relevance", True, 0, limit, views)
+        return [int(view.cols["sid"][i]) for i in page]
 
 
 def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
@@ -408,7 +450,7 @@ def phrase_pairs(pq: ParsedQuery) -> dict[str, float]:
 
 
 def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: bool,
-         start: int, stop: int) -> np.ndarray:
+         start: int, stop: int, views: np.ndarray | None = None) -> np.ndarray:
     """Document numbers of the page [start, stop) in the order asked for (top-k only)."""
     if start >= len(idx):
         return idx[:0]
@@ -422,7 +464,10 @@ def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: b
         kth = np.partition(primary, stop - 1)[stop - 1]
         keep = primary <= kth
         idx, primary = idx[keep], primary[keep]
-    order = np.lexsort((view.name_rank()[idx], primary))
+    keys = [view.name_rank()[idx]]
+    if views is not None and sort == "relevance":
+        keys.append(-views[idx])
+    order = np.lexsort((*keys, primary))
     return idx[order][start:stop]
 
 
