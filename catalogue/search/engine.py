@@ -412,10 +412,7 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     score -= MODIFIER_PENALTY * variant
     for word in pq.exact:
         _add_bonus(view, idx, score, "name_exact", word, EXACT_WEIGHT / len(pq.exact), scaled=False)
-    pairs = phrase_pairs(pq)
-    norm = max(1.0, sum(1.0 for w in pairs.values() if w >= 1.0))
-    for pair, weight in pairs.items():
-        _add_bonus(view, idx, score, "name_pairs", pair, PHRASE_WEIGHT * weight / norm, scaled=False)
+    score += PHRASE_WEIGHT * phrase_bonus(view, pq, idx)
     return idx.astype(np.int32), score.astype(np.float32)
 
 
@@ -435,18 +432,36 @@ def name_precision(view: View, pq: ParsedQuery, idx: np.ndarray) -> np.ndarray:
     return np.minimum(matched / np.maximum(view.lengths["name"][idx], 1.0), 1.0)
 
 
-def phrase_pairs(pq: ParsedQuery) -> dict[str, float]:
-    """Adjacent word pairs worth a bonus when the name holds them side by side: those of
-    the meaningful words as typed, and those inside each expansion (at its weight)."""
-    pairs: dict[str, float] = {}
+def phrase_bonus(view: View, pq: ParsedQuery, idx: np.ndarray) -> np.ndarray:
+    """How much of the query stands in the name as a phrase (0 to 1): the adjacent pairs
+    of the meaningful words as typed, and, for each clause the vocabulary expanded, the
+    share of its best expansion's pairs found side by side (at the expansion's weight,
+    in proportion to the typed words the clause stands for)."""
+    share = np.zeros(len(idx), dtype=np.float32)
     typed = [w for c in pq.meaningful for w in c.alternatives[0].words]
-    for pair in bigrams(typed):
-        pairs[pair] = 1.0
+    parts = []
+    pairs = list(dict.fromkeys(bigrams(typed)))
+    if pairs:
+        got = np.zeros(len(idx), dtype=np.float32)
+        for pair in pairs:
+            got += _member(idx, view.postings("name_pairs", pair)[0])
+        parts.append((got / len(pairs), 1.0))
+    span = sum(c.span for c in pq.meaningful)
     for clause in pq.meaningful:
+        best = np.zeros(len(idx), dtype=np.float32)
         for alt in clause.alternatives[1:]:
-            for pair in bigrams(list(alt.words)):
-                pairs[pair] = max(pairs.get(pair, 0.0), alt.weight)
-    return pairs
+            alt_pairs = bigrams(list(alt.words))
+            if not alt_pairs:
+                continue
+            got = np.zeros(len(idx), dtype=np.float32)
+            for pair in alt_pairs:
+                got += _member(idx, view.postings("name_pairs", pair)[0])
+            best = np.maximum(best, alt.weight * got / len(alt_pairs))
+        if best.any():
+            parts.append((best, clause.span / span))
+    for part, weight in parts:
+        share += weight * part
+    return np.minimum(share, 1.0)
 
 
 def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: bool,
