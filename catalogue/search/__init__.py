@@ -187,7 +187,7 @@ def search_services(session: Session, query: SearchQuery, *,
         select(Service).options(*_DEFER_OPTIONS)
         .where(Service.id.in_(outcome.sids), Service.status == Status.PUBLISHED)
     )} if outcome.sids else {}
-    words = frozenset(parsed.folded)
+    words = parsed.highlight_words
     hits = [Hit(services[sid], highlights_of(services[sid], words))
             for sid in outcome.sids if sid in services]
     seen = set(outcome.facets.get("agency", {})) | set(outcome.facets.get("field", {}))

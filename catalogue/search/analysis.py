@@ -175,10 +175,18 @@ def highlight_spans(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     """Character spans of the words of ``text`` (NFC) whose folded form is in ``words``."""
     if not words:
         return []
-    folded = text.lower() if text.isascii() else text.lower().translate(FOLD_TABLE)
+    folded = _folded_for_spans(text)
     if len(folded) != len(text):  # a character folded to several: fall back to no spans
         return []
     return [m.span() for m in _words_pattern(words).finditer(folded)]
+
+
+@lru_cache(maxsize=8192)
+def _folded_for_spans(text: str) -> str:
+    """Lowercase, folded character for character. ``str.translate`` with a table takes
+    Python's slow path on Vietnamese text, and result pages show the same names and
+    summaries again and again: each is folded once per process (8,192 kept)."""
+    return text.lower() if text.isascii() else text.lower().translate(FOLD_TABLE)
 
 
 @lru_cache(maxsize=256)

@@ -14,29 +14,44 @@ Each facet is counted over the matches with every *other* filter applied.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..vocabulary import AUDIENCES, FACETS, TIERS
+from .analysis import bigrams
 from .build import build_generation
 from .generations import IndexHome
-from .query import ParsedQuery
+from .query import ParsedQuery, parse_query
 from .schema import MATCH_FIELDS
 from .state import IndexUnavailable
 from .sync import RebuildNeeded, apply_changes, needs_sync
+from .understanding import MODIFIERS, Alternative, Clause
 from .view import View
 
 K1 = 1.2
 B = 0.75
-EXACT_BONUS = 2.5
-PAIR_BONUS = 2.0
-SUGGEST_BELOW = 3
+EXACT_WEIGHT = 15.0
+COVERAGE_WEIGHT = 100.0
+PHRASE_WEIGHT = 25.0
+PRECISION_WEIGHT = 20.0
+NAME_FIELDS = ("name", "code")
+RELAX_BELOW = 5
+POPULARITY_WEIGHT = 0.5
+VIEWS_SECONDS = 60.0
+STARTS_WEIGHT = 50.0
+SUGGEST_COMPLETIONS = 40
+RELAX_COVERAGE = 0.6
+MAX_CORRECTIONS = 4
+CORRECTION_SECONDS = 0.025
+FUZZY_WEIGHT = 0.7
+MODIFIER_PENALTY = 8.0
 T = TypeVar("T")
 
 
@@ -54,6 +69,39 @@ class SearchEngine:
         self.home = IndexHome.at(index_dir)
         self.lock = threading.RLock()
         self.view: View | None = None
+        self._views_read = -1e9
+        self._views: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        self._popularity: tuple[int, int, np.ndarray] | None = None
+
+    def popularity(self, db: Engine, view: View) -> np.ndarray:
+        """Each document's page views (``service_view``), re-read every ``VIEWS_SECONDS``:
+        they break ties between equally relevant services."""
+        now = time.monotonic()
+        if now - self._views_read > VIEWS_SECONDS:
+            from ..usage import ServiceView
+
+            try:
+                with db.connect() as conn:
+                    rows = conn.execute(select(ServiceView.service_id, ServiceView.views)).all()
+            except SQLAlchemyError:
+                rows = []
+            self._views = (np.array([r[0] for r in rows], dtype=np.int64),
+                           np.array([r[1] or 0 for r in rows], dtype=np.int64))
+            self._views_read = now
+            self._popularity = None
+        if self._popularity is not None and self._popularity[:2] == (id(view), int(self._views_read)):
+            return self._popularity[2]
+        sids, counts = self._views
+        docs = np.zeros(view.size, dtype=np.float32)
+        if len(sids) and view.size:
+            order = np.argsort(view.cols["sid"], kind="stable")
+            sorted_sids = view.cols["sid"][order]
+            pos = np.searchsorted(sorted_sids, sids)
+            pos[pos >= len(sorted_sids)] = 0
+            found = sorted_sids[pos] == sids
+            docs[order[pos[found]]] = counts[found]
+        self._popularity = (id(view), int(self._views_read), docs)
+        return docs
 
     # ------------------------------------------------------------- keeping it right
 
@@ -139,11 +187,14 @@ class SearchEngine:
 
     def search(self, db: Engine, pq: ParsedQuery, filters: dict[str, int], sort: str,
                start: int, stop: int) -> Outcome:
-        return self._guarded(db, lambda view: self._search(view, pq, filters, sort, start, stop))
+        return self._guarded(db, lambda view: self._search(view, pq, filters, sort, start, stop,
+                                                           self.popularity(db, view)))
 
     def _search(self, view: View, pq: ParsedQuery, filters: dict[str, int], sort: str,
-                start: int, stop: int) -> Outcome:
-        idx, score = evaluate(view, pq)
+                start: int, stop: int, views: np.ndarray) -> Outcome:
+        fixes = corrections(view, pq) if not pq.empty else {}
+        idx, score = evaluate(view, with_corrections(pq, fixes))
+        score = score + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
         # Filters and facets work on the matches only (sparse), never the catalogue.
         checks = {name: view.cols[name][idx] == value for name, value in filters.items()}
         selected = np.ones(len(idx), dtype=bool)
@@ -159,48 +210,51 @@ class SearchEngine:
             facets[name] = {int(v): int(n) for v in np.flatnonzero(counts) for n in (counts[v],)}
         idx, score = idx[selected], score[selected]
         total = len(idx)
-        page = rank(view, idx, score, sort, not pq.empty, start, stop)
+        page = rank(view, idx, score, sort, not pq.empty, start, stop, views)
         suggestion = None
-        if total < SUGGEST_BELOW and not pq.empty:
-            suggestion = did_you_mean(view, pq, total)
+        if fixes:
+            suggestion = " ".join(fixes.get(w, typed) for typed, w in zip(pq.typed, pq.sequence, strict=True))
         return Outcome(total, [int(s) for s in view.cols["sid"][page]], facets, suggestion)
 
     def suggest(self, db: Engine, words: list[str], limit: int) -> list[int]:
-        return self._guarded(db, lambda view: self._suggest(view, words, limit))
+        return self._guarded(db, lambda view: self._suggest(view, words, limit,
+                                                            self.popularity(db, view)))
 
-    def _suggest(self, view: View, words: list[str], limit: int) -> list[int]:
-        """Services whose names start with the words typed, then names holding them."""
+    def _suggest(self, view: View, words: list[str], limit: int, views: np.ndarray) -> list[int]:
+        """Names for what is being typed, by relevance: the words so far are read with the
+        vocabulary (abbreviations, everyday names) and the last one may be unfinished;
+        every clause must be found in the name. Names starting with the very text typed
+        come first."""
         if not words:
             return []
-        chosen: list[int] = []
+        clauses = list(parse_query(" ".join(words)).clauses)
+        last = words[-1]
+        wanted = SUGGEST_COMPLETIONS if len(last) > 1 else SUGGEST_COMPLETIONS // 4
+        completions = [t for t in view.expand_prefix("name", last, wanted) if t != last]
+        if completions and clauses and clauses[-1].alternatives[0].words == (last,):
+            extra = tuple(Alternative((t,), 1.0, True) for t in completions)
+            clauses[-1] = Clause(clauses[-1].alternatives + extra, 1)
+        clauses = [Clause(c.alternatives, c.span) for c in clauses]  # no question words here
+        pq = replace(parse_query(" ".join(words)), clauses=tuple(clauses), exact=[])
+        idx, score = evaluate(view, pq)
+        if not len(idx):
+            return []
+        in_name = np.ones(len(idx), dtype=bool)
+        for clause in clauses:
+            any_alt = np.zeros(len(idx), dtype=bool)
+            for alt in clause.alternatives:
+                every = np.ones(len(idx), dtype=bool)
+                for w in alt.words:
+                    every &= _member(idx, view.postings("name", w)[0])
+                any_alt |= every
+            in_name &= any_alt
+        idx, score = idx[in_name], score[in_name]
+        starting = np.zeros(len(idx), dtype=bool)
         for term in view.expand_prefix("name_key", " ".join(words), limit * 4):
-            ids, _ = view.postings("name_key", term)
-            ids = ids[view.alive[ids]]
-            for i in ids[np.argsort(view.name_rank()[ids], kind="stable")]:
-                if int(i) not in chosen:
-                    chosen.append(int(i))
-            if len(chosen) >= limit:
-                break
-        if len(chosen) < limit:
-            mask = view.alive.copy()
-            for w in words[:-1]:
-                mask &= _present(view, "name", w)
-            prefix = np.zeros(view.size, dtype=bool)
-            for term in view.expand_prefix("name", words[-1], 200):
-                prefix |= _present(view, "name", term)
-            mask &= prefix
-            mask[chosen] = False
-            more = np.flatnonzero(mask)
-            order = np.argsort(view.name_rank()[more], kind="stable")[: limit - len(chosen)]
-            chosen.extend(int(i) for i in more[order])
-        return [int(view.cols["sid"][i]) for i in chosen[:limit]]
-
-
-def _present(view: View, field_name: str, term: str) -> np.ndarray:
-    mask = np.zeros(view.size, dtype=bool)
-    ids, _ = view.postings(field_name, term)
-    mask[ids] = True
-    return mask
+            starting |= _member(idx, view.postings("name_key", term)[0])
+        score = score + STARTS_WEIGHT * starting + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
+        page = rank(view, idx, score, "relevance", True, 0, limit, views)
+        return [int(view.cols["sid"][i]) for i in page]
 
 
 def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
@@ -232,8 +286,15 @@ def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
     return result
 
 
+def _name_weight(view: View, word: str) -> float:
+    """How telling a word is in names (its IDF there, at least 0.3): rare words weigh
+    more in a document's coverage than "cấp" or "giấy"."""
+    ids, _ = view.postings("name", word)
+    return max(view.idf(int(view.alive[ids].sum()) if len(ids) else 0), 0.3)
+
+
 def _add_bonus(view: View, idx: np.ndarray, score: np.ndarray, field_name: str, term: str,
-               bonus: float) -> None:
+               bonus: float, scaled: bool = True) -> None:
     ids, _ = view.postings(field_name, term)
     if not len(ids) or not len(idx):
         return
@@ -241,35 +302,170 @@ def _add_bonus(view: View, idx: np.ndarray, score: np.ndarray, field_name: str, 
     inside = pos < len(idx)
     pos = pos[inside]
     hit = idx[pos] == ids[inside]
-    score[pos[hit]] += bonus * view.idf(len(ids))
+    score[pos[hit]] += bonus * view.idf(len(ids)) if scaled else bonus
 
 
-def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted document numbers matching every word, and their relevance scores.
-
-    AND is an intersection of sorted arrays, starting from the rarest word, so its
-    cost follows the smallest posting list rather than the catalogue.
-    """
-    if pq.empty:
-        return view.live_ids, np.zeros(len(view.live_ids), dtype=np.float32)
-    lists = sorted((term_scores(view, w) for w in pq.folded), key=lambda t: len(t[0]))
-    idx, score = lists[0][0], lists[0][1].copy()
+def alternative_match(view: View, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Documents holding every word of an alternative (sorted, live only), with two rows
+    per document: the share of the words found in the name or code, and their summed
+    BM25. Computed once per generation and kept."""
+    key = ("&", " ".join(words))
+    hit = view.derived.get(key)
+    if hit is not None:
+        return hit
+    lists = sorted((term_scores(view, w) for w in words), key=lambda t: len(t[0]))
+    idx, score = lists[0][0], lists[0][1].astype(np.float32)
     for ids, scores in lists[1:]:
         if not len(idx):
             break
+        idx, score = _intersect(idx, score, ids, scores)
+    in_name = np.zeros(len(idx), dtype=np.float32)
+    if len(idx):
+        for w in set(words):
+            found = np.zeros(len(idx), dtype=bool)
+            for name in NAME_FIELDS:
+                found |= _member(idx, view.postings(name, w)[0])
+            in_name += found
+        in_name /= len(set(words))
+        pairs = bigrams(list(words))
+        if pairs:  # words side by side in the name count fully, scattered ones half
+            together = np.zeros(len(idx), dtype=np.float32)
+            for pair in pairs:
+                together += _member(idx, view.postings("name_pairs", pair)[0])
+            in_name *= 0.5 + 0.5 * together / len(pairs)
+    result = (idx, np.stack([in_name, score]))
+    view.remember(key, result)
+    return result
+
+
+def _intersect(idx: np.ndarray, score: np.ndarray, ids: np.ndarray, scores: np.ndarray,
+               ) -> tuple[np.ndarray, np.ndarray]:
+    if not len(ids):
+        return idx[:0], score[:0]
+    pos = np.searchsorted(ids, idx)
+    pos[pos >= len(ids)] = 0
+    keep = ids[pos] == idx
+    return idx[keep], score[keep] + scores[pos[keep]]
+
+
+def _member(idx: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Which of the sorted ``idx`` are in the sorted ``ids``."""
+    if not len(ids):
+        return np.zeros(len(idx), dtype=bool)
+    pos = np.searchsorted(ids, idx)
+    pos[pos >= len(ids)] = 0
+    return ids[pos] == idx
+
+
+def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted document numbers matching the query, and their relevance scores.
+
+    Each clause (a typed word, or a phrase the vocabulary knows) is satisfied by the best
+    of its alternatives: weight x (0.5 + 0.5 x share of its words in the name). A
+    document's *coverage* is the satisfied share of the typed words; it dominates the
+    score, so services matching most meaningful words, in the name first, come first,
+    and BM25 (name and code 3, agency 1.5, body 1) orders those alike. A document is a
+    match when it satisfies all clauses but a third of them (rounded down); when fewer
+    than ``RELAX_BELOW`` documents do, those covering 60 % of the query's weight with
+    half its clauses come too; when none does, half the clauses suffice.
+    """
+    clauses = pq.meaningful
+    if pq.empty or not clauses:
+        return view.live_ids, np.zeros(len(view.live_ids), dtype=np.float32)
+    n = view.size
+    cover = np.zeros(n, dtype=np.float32)
+    relevance = np.zeros(n, dtype=np.float32)
+    count = np.zeros(n, dtype=np.int16)
+    total_weight = 0.0
+    for clause in clauses:
+        best = np.zeros(n, dtype=np.float32)
+        best_score = np.zeros(n, dtype=np.float32)
+        weights = []
+        for alt in clause.alternatives:
+            ids, rows = alternative_match(view, alt.words)
+            if not len(ids):
+                continue
+            weights.append(sum(_name_weight(view, w) for w in alt.words) / len(alt.words))
+            degree = alt.weight * (0.5 + 0.5 * rows[0])
+            best[ids] = np.maximum(best[ids], degree)
+            best_score[ids] = np.maximum(best_score[ids], alt.weight * rows[1])
+        weight = clause.span * (max(weights) if weights else 1.0)
+        total_weight += weight
+        cover += weight * best
+        relevance += best_score
+        count += best > 0
+    required = len(clauses) - len(clauses) // 3
+    idx = np.flatnonzero(count >= required)
+    least = (len(clauses) + 1) // 2
+    if len(idx) < RELAX_BELOW and required > least:
+        near = (count >= least) & (cover >= RELAX_COVERAGE * total_weight)
+        idx = np.flatnonzero((count >= required) | near)
+    if not len(idx):
+        idx = np.flatnonzero(count >= least)
+    score = COVERAGE_WEIGHT * cover[idx] / total_weight + relevance[idx] / len(clauses)
+    score += PRECISION_WEIGHT * name_precision(view, pq, idx)
+    typed = set(pq.sequence)
+    variant = np.zeros(len(idx), dtype=bool)
+    for exact, folded in MODIFIERS:
+        if folded not in typed:
+            variant |= _member(idx, view.postings("name_exact", exact)[0])
+    score -= MODIFIER_PENALTY * variant
+    for word in pq.exact:
+        _add_bonus(view, idx, score, "name_exact", word, EXACT_WEIGHT / len(pq.exact), scaled=False)
+    score += PHRASE_WEIGHT * phrase_bonus(view, pq, idx)
+    return idx.astype(np.int32), score.astype(np.float32)
+
+
+def name_precision(view: View, pq: ParsedQuery, idx: np.ndarray) -> np.ndarray:
+    """Share of each name's words that the query (or its expansions) holds: a query
+    usually names the procedure, so "Đăng ký thường trú" answers "đăng ký hộ khẩu thường
+    trú" better than a long name that merely contains those words."""
+    matched = np.zeros(len(idx), dtype=np.float32)
+    for word in pq.highlight_words:
+        ids, tf = view.postings("name", word)
+        if not len(ids):
+            continue
         pos = np.searchsorted(ids, idx)
         pos[pos >= len(ids)] = 0
-        keep = ids[pos] == idx if len(ids) else np.zeros(len(idx), dtype=bool)
-        idx, score = idx[keep], score[keep] + scores[pos[keep]]
-    for word in pq.exact:
-        _add_bonus(view, idx, score, "name_exact", word, EXACT_BONUS)
-    for pair in pq.pairs:
-        _add_bonus(view, idx, score, "name_pairs", pair, PAIR_BONUS)
-    return idx, score
+        hit = ids[pos] == idx
+        matched[hit] += tf[pos[hit]]
+    return np.minimum(matched / np.maximum(view.lengths["name"][idx], 1.0), 1.0)
+
+
+def phrase_bonus(view: View, pq: ParsedQuery, idx: np.ndarray) -> np.ndarray:
+    """How much of the query stands in the name as a phrase (0 to 1): the adjacent pairs
+    of the meaningful words as typed, and, for each clause the vocabulary expanded, the
+    share of its best expansion's pairs found side by side (at the expansion's weight,
+    in proportion to the typed words the clause stands for)."""
+    share = np.zeros(len(idx), dtype=np.float32)
+    typed = [w for c in pq.meaningful for w in c.alternatives[0].words]
+    parts = []
+    pairs = list(dict.fromkeys(bigrams(typed)))
+    if pairs:
+        got = np.zeros(len(idx), dtype=np.float32)
+        for pair in pairs:
+            got += _member(idx, view.postings("name_pairs", pair)[0])
+        parts.append((got / len(pairs), 1.0))
+    span = sum(c.span for c in pq.meaningful)
+    for clause in pq.meaningful:
+        best = np.zeros(len(idx), dtype=np.float32)
+        for alt in clause.alternatives[1:]:
+            alt_pairs = bigrams(list(alt.words))
+            if not alt_pairs:
+                continue
+            got = np.zeros(len(idx), dtype=np.float32)
+            for pair in alt_pairs:
+                got += _member(idx, view.postings("name_pairs", pair)[0])
+            best = np.maximum(best, alt.weight * got / len(alt_pairs))
+        if best.any():
+            parts.append((best, clause.span / span))
+    for part, weight in parts:
+        share += weight * part
+    return np.minimum(share, 1.0)
 
 
 def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: bool,
-         start: int, stop: int) -> np.ndarray:
+         start: int, stop: int, views: np.ndarray | None = None) -> np.ndarray:
     """Document numbers of the page [start, stop) in the order asked for (top-k only)."""
     if start >= len(idx):
         return idx[:0]
@@ -283,37 +479,59 @@ def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: b
         kth = np.partition(primary, stop - 1)[stop - 1]
         keep = primary <= kth
         idx, primary = idx[keep], primary[keep]
-    order = np.lexsort((view.name_rank()[idx], primary))
+    keys = [view.name_rank()[idx]]
+    if views is not None and sort == "relevance":
+        keys.append(-views[idx])
+    order = np.lexsort((*keys, primary))
     return idx[order][start:stop]
 
 
-def did_you_mean(view: View, pq: ParsedQuery, total: int) -> str | None:
-    """A spelling the catalogue knows for words it does not ("khai sihn" -> "khai sinh")."""
-    corrected, changed = [], False
-    for typed, word in zip(pq.typed, pq.sequence, strict=True):
-        if any(view.doc_frequency(f, word) for f in MATCH_FIELDS):
-            corrected.append(typed)
+def corrections(view: View, pq: ParsedQuery) -> dict[str, str]:
+    """Typed words the catalogue does not know, with the known word closest to each
+    ("sihn" -> "sinh"): ranked as a weaker alternative and offered as "did you mean".
+
+    The work is bounded (issue 12.13a: twelve long random words once cost 400 ms): only
+    words of 3 to 12 letters are looked up (no Vietnamese syllable is longer than seven),
+    at most ``MAX_CORRECTIONS`` of them, within ``CORRECTION_SECONDS`` in all.
+    """
+    began = time.perf_counter()
+    fixes: dict[str, str] = {}
+    looked = 0
+    for clause in pq.meaningful:
+        alts = clause.alternatives
+        if clause.span != 1 or any(not a.typed for a in alts):
+            continue  # the vocabulary knows it
+        word = alts[0].words[0]
+        if word in fixes or any(view.doc_frequency(f, a.words[0]) for a in alts for f in MATCH_FIELDS):
             continue
+        if not (3 <= len(word) <= 12) or not word.isalpha():
+            continue
+        if looked >= MAX_CORRECTIONS or time.perf_counter() - began > CORRECTION_SECONDS:
+            break
+        looked += 1
         best = None
         for name in ("name", "body"):
-            for term in view.terms_within(name, word, 2):
+            for term in view.terms_within(name, word, 1 if len(word) <= 3 else 2):
                 key = (_distance(word, term), -view.doc_frequency(name, term), term)
                 if best is None or key < best:
                     best = key
             if best is not None and best[0] <= 1:
                 break
-        if best is None:
-            corrected.append(typed)
-        else:
-            corrected.append(best[2])
-            changed = True
-    if not changed:
-        return None
-    from .query import parse_query
+        if best is not None:
+            fixes[word] = best[2]
+    return fixes
 
-    alternative = " ".join(corrected)
-    found, _ = evaluate(view, parse_query(alternative))
-    return alternative if len(found) > total else None
+
+def with_corrections(pq: ParsedQuery, fixes: dict[str, str]) -> ParsedQuery:
+    if not fixes:
+        return pq
+    clauses = []
+    for clause in pq.clauses:
+        word = clause.alternatives[0].words[0]
+        if not clause.stop and clause.span == 1 and word in fixes:
+            clause = Clause(clause.alternatives + (Alternative((fixes[word],), FUZZY_WEIGHT, False),), 1)
+        clauses.append(clause)
+    return replace(pq, clauses=tuple(clauses))
 
 
 def _distance(a: str, b: str) -> int:

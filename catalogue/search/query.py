@@ -2,7 +2,8 @@
 
 No query language is exposed: Whoosh's parser would turn a lone quote, ``*`` or
 ``AND(`` into syntax errors or into a scan of every term. Words are whatever ``\\w+``
-finds; every word must match (AND), in any of the searched fields.
+finds; what they mean (abbreviations, everyday names, question words) is worked out by
+``understanding.py`` into clauses the engine ranks by.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from ..vocabulary import MAX_QUERY_CHARS
 from .analysis import WORD, bigrams, clean_query, fold_text, has_marks, nfc
+from .understanding import Clause, clauses_of
 
 MAX_CHARS = MAX_QUERY_CHARS  # what every surface accepts; longer input is cut, never an error
 MAX_WORDS = 12
@@ -24,10 +26,20 @@ class ParsedQuery:
     exact: list[str]      # words typed with diacritics, lowercase: rank their exact form first
     pairs: list[str]      # adjacent folded words: rank the phrase above scattered words
     truncated: bool
+    clauses: tuple[Clause, ...] = ()  # what the words mean (see understanding.py)
 
     @property
     def empty(self) -> bool:
         return not self.folded
+
+    @property
+    def meaningful(self) -> tuple[Clause, ...]:
+        return tuple(c for c in self.clauses if not c.stop)
+
+    @property
+    def highlight_words(self) -> frozenset[str]:
+        """Folded words to mark in results: typed ones and what they were expanded to."""
+        return frozenset(w for c in self.meaningful for w in c.words)
 
 
 def parse_query(q: str | None) -> ParsedQuery:
@@ -49,4 +61,4 @@ def parse_query(q: str | None) -> ParsedQuery:
         if w not in unique:
             unique.append(w)
     return ParsedQuery(typed=typed, folded=unique, sequence=folded, exact=sorted(set(exact)),
-                       pairs=bigrams(folded), truncated=truncated)
+                       pairs=bigrams(folded), truncated=truncated, clauses=clauses_of(folded))
