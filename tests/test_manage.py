@@ -40,7 +40,8 @@ def test_editor_creates_a_draft_recorded_as_their_revision(client, accounts):
     service = _service()
     assert service.status == "draft"
     assert service.steps == service_data()["steps"]
-    assert service.documents == service_data()["documents"]
+    assert service.documents == [{**d, "copy_type": None, "group": "submit", "condition": None}
+                                 for d in service_data()["documents"]]
     revision = service.revisions[0]
     assert (revision.action, revision.actor, revision.user_id) == ("create", JUSTICE, accounts["justice"].id)
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
