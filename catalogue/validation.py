@@ -163,7 +163,7 @@ def check_documents(r: _Record) -> None:
 
 
 def check_document_notes(r: _Record) -> None:
-    r.out["document_notes"] = _lines(r, "document_notes", 2000)
+    r.out["document_notes"] = _lines(r, "document_notes", 5000)
 
 
 def check_channels(r: _Record) -> None:

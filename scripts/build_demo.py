@@ -23,6 +23,15 @@ province and commune level. Their tables arrive flattened to text without separa
 
 All text is NFC-normalised, white space collapsed, "Không có thông tin" read as empty.
 
+The parsers live in ``scripts/demo/`` (one module a table: ``parse_dossier``,
+``parse_channels``, ``parse_steps``, ``parse_legal``; ``report`` prints the parse report
+of every record read). They give the record's second edition: papers with ``group``
+(the table's "Giấy tờ phải nộp" / "Giấy tờ phải xuất trình" sections), ``copies``,
+``copy_type`` and ``condition`` (a case heading "Trường hợp …:" above them, or "Trường
+hợp X thì Y" in the row); "0 bản" rows and remarks go to ``document_notes``; ``channels``
+one a row of the channel table; steps with their sub-items. Forms stay the real links to
+the national portal, ``kind`` "page": no form file is invented.
+
 Agencies and tiers (Đắk Lắk in 2011: province, district, commune)
 ------------------------------------------------------------------
 * Root ``ubnd-tinh``; the provincial departments are its children; ``cap-huyen`` groups
@@ -324,10 +333,17 @@ MARITIME_WORDS = ("hàng hải", "tàu biển", "cảng biển", "cảng vụ", 
 
 # The parsers of the source's flattened tables live in scripts/demo/ (one module a table).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from demo.parse_channels import fees_text, online_fee, parse_channels, processing_days  # noqa: E402
-from demo.parse_dossier import parse_documents  # noqa: E402
+from demo.parse_channels import (  # noqa: E402
+    channels_of,
+    fees_text,
+    online_fee,
+    parse_channels,
+    processing_days,
+)
+from demo.parse_dossier import parse_documents, parse_dossier  # noqa: E402, F401
 from demo.parse_legal import parse_legal  # noqa: E402
 from demo.parse_steps import parse_steps  # noqa: E402
+from demo.report import ParseReport  # noqa: E402
 from demo.text import (  # noqa: E402
     Unparseable,
     clean_block,
@@ -457,7 +473,8 @@ def convert(raw: dict) -> dict:
     rows = parse_channels(raw.get("cach_thuc_thuc_hien"))
     if not rows:
         raise Unparseable("channel table unparseable (no channel row)")
-    documents, docs_ok = parse_documents(raw.get("thanh_phan_ho_so"))
+    dossier = parse_dossier(raw.get("thanh_phan_ho_so"))
+    documents, docs_ok = dossier.documents, dossier.ok
     if not docs_ok:
         raise Unparseable("documents table unparseable (no header or no quantity column)")
     legal, years = parse_legal(raw.get("can_cu_phap_ly"))
@@ -476,6 +493,7 @@ def convert(raw: dict) -> dict:
         "steps": steps,
         "rows": rows,
         "documents": documents,
+        "document_notes": dossier.notes,
         "legal_basis": legal,
         "era_2011": any(y <= 2011 for y in years),
         "requirements": upper_first(clean_block(raw.get("yeu_cau_dieu_kien"))),
@@ -584,6 +602,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
                     "out_of_scope": collections.Counter()}
     parsed: list[dict] = []
     seen: dict[str, int] = {}
+    report["parse"] = ParseReport()
     with gzip.open(input_path, "rt", encoding="utf-8") as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
@@ -597,6 +616,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
                 report["unparseable"][reason.split(" (")[0]] += 1
                 continue
             code = clean_line(raw.get("ma_thu_tuc")) or f"line {line_no}"
+            report["parse"].add(raw)
             try:
                 rec = convert(raw)
             except Unparseable as exc:
@@ -691,7 +711,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
         forms = []
         if level >= 2:
             forms = [{"title": shorten(d["name"], 300), "url": rec["detail_url"] or
-                      f"https://dichvucong.daklak.gov.vn/thu-tuc/{code}"}
+                      f"https://dichvucong.daklak.gov.vn/thu-tuc/{code}", "kind": "page"}
                      for d in rec["documents"] if d["form"]]
         agency_name = agency_names[rec["agency"]]
         field_code = field_code_of[rec["field_name"]]
@@ -727,7 +747,10 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
             "method": method_text(rows or rec["rows"],
                                   where_to_submit(rec["address"], agency_name, rec["tier"]),
                                   level, online_url),
-            "documents": [{"name": d["name"], "copies": d["copies"]} for d in rec["documents"]],
+            "documents": [{k: d[k] for k in ("name", "copies", "copy_type", "group", "condition")}
+                          for d in rec["documents"]],
+            "document_notes": rec["document_notes"],
+            "channels": channels_of(rows or rec["rows"]),
             "processing_days": rec["processing_days"],
             "fees": fees_text(rec["rows"], with_online),
             "result": rec["result"],
@@ -820,6 +843,7 @@ def main(argv: list[str] | None = None) -> int:
     catalogue, report = build(input_path)
     write(catalogue, output)
     print(summary(catalogue, report))
+    print(report["parse"].text())
     print(f"written: {output}")
     return 0
 

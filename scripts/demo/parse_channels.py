@@ -45,10 +45,12 @@ def _parse_fee(seg: str) -> tuple[dict, str]:
     if seg.startswith("Miễn phí"):
         rest = seg[len("Miễn phí"):]
         note = ""
+        cut = False
         if rest.startswith("("):
             end = balanced(rest, 0)
+            cut = _unclosed(rest[:end])
             note, rest = rest[1: end - 1], rest[end:]
-        return {"kind": "free", "amount": 0, "note": note}, rest
+        return {"kind": "free", "amount": 0, "note": note, "cut": cut}, rest
     if seg.startswith("Không có thông tin"):
         return {"kind": "none", "amount": None, "note": ""}, seg[len("Không có thông tin"):]
     m = _AMOUNT.match(seg)
@@ -57,8 +59,10 @@ def _parse_fee(seg: str) -> tuple[dict, str]:
         amount = int(digits) if digits.isdigit() else None
         rest = seg[m.end():]
         note = ""
+        cut = False
         if rest.startswith("("):
             end = balanced(rest, 0)
+            cut = _unclosed(rest[:end])
             note, rest = rest[1: end - 1], rest[end:]
         if amount is not None and 0 < amount < 1000:
             # No fee is below 1.000 đồng. The national portal stores some fees in
@@ -71,8 +75,13 @@ def _parse_fee(seg: str) -> tuple[dict, str]:
             else:
                 amount *= 1000
         return {"kind": "amount" if amount else "free", "amount": amount or 0,
-                "note": note}, rest
-    return {"kind": "none", "amount": None, "note": ""}, seg
+                "note": note, "cut": cut}, rest
+    return {"kind": "none", "amount": None, "note": "", "unread": bool(seg.strip())}, seg
+
+
+def _unclosed(group: str) -> bool:
+    """A fee note whose parenthesis never closes: the source cut the text off."""
+    return group.count("(") > group.count(")")
 
 
 def parse_channels(raw) -> list[dict]:
@@ -176,3 +185,33 @@ def fees_text(rows: list[dict], with_online: bool) -> str:
 def online_fee(rows: list[dict]) -> int:
     return max((r["fee"]["amount"] or 0 for r in rows
                 if r["channel"] == "Trực tuyến" and r["fee"]["kind"] == "amount"), default=0)
+
+
+CHANNEL_KINDS = {"Trực tuyến": "online", "Dịch vụ bưu chính": "post", "Trực tiếp": "in_person"}
+
+
+def channel_days(time: dict) -> int | float | None:
+    """Working days of one row's time limit; a bare number is read as days."""
+    if time["n"] is None:
+        return None
+    if not time["unit"]:
+        n = time["n"]
+        return int(n) if float(n).is_integer() else n
+    return _days(time["n"], time["unit"])
+
+
+def channels_of(rows: list[dict]) -> list[dict]:
+    """The record's ``channels`` (contract, second edition) from the parsed rows."""
+    out = []
+    for row in sorted(rows, key=lambda r: ("Trực tuyến", "Dịch vụ bưu chính", "Trực tiếp").index(
+            r["channel"])):
+        fee = _fee_text(row["fee"])
+        out.append({
+            "kind": CHANNEL_KINDS[row["channel"]],
+            "processing_days": channel_days(row["time"]),
+            "processing_time": clean_line(row["time"]["text"]),
+            "fee": (fee[:1].upper() + fee[1:]) if fee else "",
+            "fee_vnd": row["fee"]["amount"] if row["fee"]["kind"] in ("free", "amount") else None,
+            "description": shorten(row["description"], 3900),
+        })
+    return out

@@ -78,9 +78,15 @@ def _type_of(number: str) -> str:
 
 def parse_legal(raw) -> tuple[list[str], list[int]]:
     """Legal basis texts and the years of the documents cited."""
+    items, years, _ = parse_legal_detail(raw)
+    return items, years
+
+
+def parse_legal_detail(raw) -> tuple[list[str], list[int], str]:
+    """Also the text left over after the last document number (not read as an act)."""
     text = clean_line(raw)
     if not text:
-        return [], []
+        return [], [], ""
     if text.startswith(_LEGAL_HEADER):
         text = text[len(_LEGAL_HEADER):]
     nums = _numbers(text)
@@ -136,4 +142,4 @@ def parse_legal(raw) -> tuple[list[str], list[int]]:
             items.append(item)
     if leftover and not items:
         items.append(shorten(leftover, 1000))
-    return items, years
+    return items, years, leftover
