@@ -74,3 +74,16 @@ def test_a_bad_channel_is_refused_beside_its_row(client, accounts):
     assert re.search(r'name="channels-0-kind".*?</select>\s*<p class="field-error"', body, re.S)
     assert "số bản phải là số nguyên từ 1 đến 99" in body
     assert db.session.scalar(select(Service)) is None
+
+
+def test_history_reads_the_new_items_as_lines():
+    from portal.manage.history import change_lines
+
+    assert change_lines([{"name": "Biên bản", "copies": 1, "copy_type": "original", "group": "show",
+                          "condition": "Trường hợp trẻ em bị bỏ rơi"}]) == [
+        "Biên bản (1 bản; Bản chính; Giấy tờ phải xuất trình; Trường hợp trẻ em bị bỏ rơi)"]
+    assert change_lines([{"kind": "online", "processing_days": 1, "processing_time": "1 ngày",
+                          "fee": "Miễn phí", "fee_vnd": 0, "description": ""}]) == [
+        "Trực tuyến – 1 ngày – Miễn phí"]
+    assert change_lines([{"title": "Tờ khai", "url": "/files/a.pdf", "kind": "file"}]) == [
+        "Tờ khai – /files/a.pdf"]
