@@ -25,6 +25,8 @@ LABELS: dict[str, str] = {
     "steps": "Trình tự thực hiện",
     "method": "Cách thức thực hiện",
     "documents": "Thành phần hồ sơ",
+    "document_notes": "Ghi chú về hồ sơ",
+    "channels": "Cách thức nộp (kênh)",
     "processing_days": "Thời hạn giải quyết",
     "fees": "Phí, lệ phí",
     "result": "Kết quả",
@@ -96,6 +98,30 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
         return int(value)
     return None
+
+
+def as_number(value: Any) -> float | int | None:
+    """A number of days as forms and CSV send it: "15", "0,5" or "0.5"; integers stay int."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip().replace(",", ".")
+        if not re.fullmatch(r"-?\d{1,6}(?:\.\d{1,3})?", text):
+            return None
+        value = float(text)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value == value and abs(value) < 1e7:
+        return int(value) if value.is_integer() else value
+    return None
+
+
+def optional_choice(c: Checker, key: str, value: Any, allowed: Mapping[str, str],
+                    default: str | None) -> str | None:
+    """A choice that may be left out: absent or empty gives ``default``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    return choice(c, key, value, allowed) or default
 
 
 def is_http_url(value: str) -> bool:

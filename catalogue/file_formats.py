@@ -17,11 +17,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import json_limits
+from .record_shape import DOCUMENT_KEYS, FORM_KEYS
 from .spreadsheet_cells import escape_cell, unescape_cell
+from .steps import join_sub_items
 from .validation import RECORD_KEYS, REQUIRED_KEYS
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 CSV_COLUMNS = (*RECORD_KEYS, "updated_at")
+# A channel's numbers come first in its CSV item, its free texts after them.
+CSV_CHANNEL_KEYS = ("kind", "processing_days", "fee_vnd", "processing_time", "fee", "description")
 
 
 @dataclass
@@ -140,6 +144,39 @@ def _split_items(cell: str) -> list[str]:
     return [line.strip() for line in cell.splitlines() if line.strip()]
 
 
+# ---------------------------------------------------------------- list cells
+# A list cell holds one item a line. An item of several parts joins them with "|":
+#   documents  name|copies|copy_type|group|condition   ("Tờ khai|1|original|submit|")
+#   channels   kind|processing_days|fee_vnd|processing_time|fee|description
+#   forms      title|url|kind
+# A "|" or "\" inside a part is written "\|" or "\\". Empty parts are empty (null).
+# A first-edition item ("name|copies", "title|url") is read as before: a name holding
+# "|" is taken whole up to its last "|".
+
+def _escape(part: Any) -> str:
+    text = "" if part is None else str(part)
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _join(parts: Iterable[Any]) -> str:
+    return "|".join(_escape(p) for p in parts)
+
+
+def _parts(item: str) -> list[str]:
+    """Split on "|" that is not escaped; "\\x" stands for x."""
+    parts, current, chars = [], [], iter(item)
+    for ch in chars:
+        if ch == "\\":
+            current.append(next(chars, ""))
+        elif ch == "|":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
 def _pair(item: str, first: str, second: str) -> dict[str, str]:
     head, sep, tail = item.rpartition("|")
     if not sep:
@@ -147,8 +184,34 @@ def _pair(item: str, first: str, second: str) -> dict[str, str]:
     return {first: head.strip(), second: tail.strip()}
 
 
+def _document(item: str) -> dict[str, Any]:
+    parts = _parts(item)
+    if len(parts) == 5 and parts[1].strip().isdigit():
+        name, copies, copy_type, group, condition = (p.strip() for p in parts)
+        return {"name": name, "copies": copies, "copy_type": copy_type or None,
+                "group": group or None, "condition": condition or None}
+    doc: dict[str, Any] = _pair(item, "name", "copies")
+    doc["copies"] = doc["copies"] or 1
+    return doc
+
+
+def _channel(item: str) -> dict[str, Any]:
+    parts = [p.strip() for p in _parts(item)] + [""] * 6
+    kind, days, fee_vnd, time, fee, description = parts[:6]
+    return {"kind": kind, "processing_days": days or None, "processing_time": time,
+            "fee": fee, "fee_vnd": fee_vnd or None, "description": description}
+
+
+def _form(item: str) -> dict[str, Any]:
+    parts = _parts(item)
+    if len(parts) == 3 and parts[2].strip() in ("file", "page", ""):
+        return {"title": parts[0].strip(), "url": parts[1].strip(), "kind": parts[2].strip() or None}
+    return _pair(item, "title", "url")
+
+
 def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
-    """A CSV row holds list cells one item a line; documents are name|copies, forms title|url.
+    """A CSV row holds list cells one item a line (see the list cells above); a step's
+    sub-items are its lines starting "- ".
 
     Every cell first loses one leading apostrophe: ``export`` puts one in front of a cell
     a spreadsheet would run as a formula (or that starts with an apostrophe), see
@@ -156,12 +219,12 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     """
     row = {k: unescape_cell(v) if isinstance(v, str) else v for k, v in row.items()}
     record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
-    record["steps"] = _split_items(row.get("steps") or "")
+    record["steps"] = join_sub_items(_split_items(row.get("steps") or ""))
     record["legal_basis"] = _split_items(row.get("legal_basis") or "")
-    record["documents"] = [_pair(i, "name", "copies") for i in _split_items(row.get("documents") or "")]
-    for doc in record["documents"]:
-        doc["copies"] = doc["copies"] or 1
-    record["forms"] = [_pair(i, "title", "url") for i in _split_items(row.get("forms") or "")]
+    record["document_notes"] = _split_items(row.get("document_notes") or "")
+    record["documents"] = [_document(i) for i in _split_items(row.get("documents") or "")]
+    record["channels"] = [_channel(i) for i in _split_items(row.get("channels") or "")]
+    record["forms"] = [_form(i) for i in _split_items(row.get("forms") or "")]
     for key in ("processing_days", "online_url", "published_at", "updated_at"):
         if record.get(key) == "":
             record[key] = None
@@ -211,12 +274,11 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
     cells = {}
     for key in CSV_COLUMNS:
         value = record.get(key)
-        if key in ("steps", "legal_basis"):
+        if key in ("steps", "legal_basis", "document_notes"):
             cells[key] = "\n".join(value or [])
-        elif key == "documents":
-            cells[key] = "\n".join(f"{d['name']}|{d['copies']}" for d in value or [])
-        elif key == "forms":
-            cells[key] = "\n".join(f"{f['title']}|{f['url']}" for f in value or [])
+        elif key in ("documents", "channels", "forms"):
+            keys = {"documents": DOCUMENT_KEYS, "channels": CSV_CHANNEL_KEYS, "forms": FORM_KEYS}[key]
+            cells[key] = "\n".join(_join(item.get(k) for k in keys) for item in value or [])
         else:
             cells[key] = "" if value is None else str(value)
     return {key: escape_cell(text) for key, text in cells.items()}

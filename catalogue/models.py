@@ -146,7 +146,14 @@ class Service(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     steps: Mapped[list[str]] = mapped_column(JSON, default=list)
     method: Mapped[str] = mapped_column(Text, default="")
+    # Items {"name", "copies", "copy_type", "group", "condition"} (second edition; a
+    # first-edition item {"name", "copies"} reads as group "submit", no condition).
     documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # What the dossier says that is not a paper to bring ("0 bản" rows, remarks).
+    document_notes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # How to apply: {"kind", "processing_days", "processing_time", "fee", "fee_vnd",
+    # "description"} per channel (online, post, in person).
+    channels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     processing_days: Mapped[int | None] = mapped_column(Integer)
     fees: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[str] = mapped_column(Text, default="")

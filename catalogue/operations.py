@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from .history import close_superseded
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
+from .record_shape import channel_item, document_item, form_item
 from .vocabulary import VIETNAM_TZ
 
 # Keys of the record an editor changes; status and timestamps move through the workflow.
 CONTENT_KEYS = (
     "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps",
-    "method", "documents", "processing_days", "fees", "result", "legal_basis",
+    "method", "documents", "document_notes", "channels", "processing_days", "fees", "result", "legal_basis",
     "requirements", "forms", "online_url",
 )
 
@@ -98,13 +99,15 @@ def content_of(service: Service) -> dict[str, Any]:
         "summary": service.summary,
         "steps": list(service.steps or []),
         "method": service.method,
-        "documents": [dict(d) for d in service.documents or []],
+        "documents": [document_item(d) for d in service.documents or []],
+        "document_notes": list(service.document_notes or []),
+        "channels": [channel_item(c) for c in service.channels or []],
         "processing_days": service.processing_days,
         "fees": service.fees,
         "result": service.result,
         "legal_basis": list(service.legal_basis or []),
         "requirements": service.requirements,
-        "forms": [dict(f) for f in service.forms or []],
+        "forms": [form_item(f) for f in service.forms or []],
         "online_url": service.online_url,
     }
 

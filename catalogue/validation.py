@@ -15,9 +15,15 @@ from typing import Any
 
 from . import checks
 from .checks import CODE_RE, LABELS, Checker, FieldError, ValidationError, is_http_url
+from .record_shape import default_form_kind
+from .steps import clean_step
 from .text import clean_line
 from .vocabulary import (
     AUDIENCE_LABELS,
+    CHANNEL_LABELS,
+    COPY_TYPE_LABELS,
+    DOCUMENT_GROUP_LABELS,
+    FORM_KIND_LABELS,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
     STATUS_LABELS,
@@ -117,7 +123,13 @@ def _lines(r: _Record, key: str, max_len: int) -> list[str]:
 
 
 def check_steps(r: _Record) -> None:
-    r.out["steps"] = _lines(r, "steps", MAX_TEXT_CHARS)
+    """Each step a text: its first line, then its sub-items as lines starting "- "."""
+    found = []
+    for i, item in enumerate(checks.items(r.c, "steps", r.data.get("steps"))):
+        text = clean_step(checks.text(r.c, f"steps[{i}]", item, required=True, max_len=MAX_TEXT_CHARS))
+        if text:
+            found.append(text)
+    r.out["steps"] = found
 
 
 def check_legal_basis(r: _Record) -> None:
@@ -125,22 +137,69 @@ def check_legal_basis(r: _Record) -> None:
 
 
 def check_documents(r: _Record) -> None:
+    """Papers of the dossier: at least one copy, to submit or to show, maybe in one case only."""
     documents = []
     for i, doc in enumerate(checks.items(r.c, "documents", r.data.get("documents"))):
+        where = f"documents[{i}]"
         if not isinstance(doc, Mapping):
-            r.c.fail(f"documents[{i}]", "mỗi giấy tờ phải có tên (name) và số bản (copies).")
+            r.c.fail(where, "mỗi giấy tờ phải có tên (name) và số bản (copies).")
             continue
-        name = checks.text(r.c, f"documents[{i}].name", doc.get("name"), required=True,
+        name = checks.text(r.c, f"{where}.name", doc.get("name"), required=True,
                            max_len=2000, one_line=True)
         copies = checks.as_int(doc.get("copies", 1))
         if copies is None or not 1 <= copies <= 99:
-            r.c.fail(f"documents[{i}].copies", "số bản phải là số nguyên từ 1 đến 99.")
+            r.c.fail(f"{where}.copies", "số bản phải là số nguyên từ 1 đến 99 "
+                     "(điều không phải giấy tờ cần nộp thì ghi vào ghi chú về hồ sơ).")
             copies = 1
-        documents.append({"name": name, "copies": copies})
+        copy_type = checks.optional_choice(r.c, f"{where}.copy_type", doc.get("copy_type"),
+                                           COPY_TYPE_LABELS, None)
+        group = checks.optional_choice(r.c, f"{where}.group", doc.get("group"),
+                                       DOCUMENT_GROUP_LABELS, "submit")
+        condition = checks.text(r.c, f"{where}.condition", doc.get("condition"), required=False,
+                                max_len=1000, one_line=True)
+        documents.append({"name": name, "copies": copies, "copy_type": copy_type,
+                          "group": group, "condition": condition or None})
     r.out["documents"] = documents
 
 
+def check_document_notes(r: _Record) -> None:
+    r.out["document_notes"] = _lines(r, "document_notes", 5000)
+
+
+def check_channels(r: _Record) -> None:
+    """Ways to apply: online, by post, in person, each with its time limit and fee."""
+    channels = []
+    for i, channel in enumerate(checks.items(r.c, "channels", r.data.get("channels"))):
+        where = f"channels[{i}]"
+        if not isinstance(channel, Mapping):
+            r.c.fail(where, "mỗi cách thức phải có hình thức nộp (kind).")
+            continue
+        kind = checks.choice(r.c, f"{where}.kind", channel.get("kind"), CHANNEL_LABELS)
+        days = channel.get("processing_days")
+        if days is None or days == "":
+            days = None
+        else:
+            days = checks.as_number(days)
+            if days is None or not 0 <= days <= 3650:
+                r.c.fail(f"{where}.processing_days", "phải là số ngày (từ 0), hoặc để trống.")
+        fee_vnd = channel.get("fee_vnd")
+        if fee_vnd is None or fee_vnd == "":
+            fee_vnd = None
+        else:
+            fee_vnd = checks.as_int(fee_vnd)
+            if fee_vnd is None or fee_vnd < 0:
+                r.c.fail(f"{where}.fee_vnd", "phải là số tiền (đồng, số nguyên từ 0), hoặc để trống.")
+        texts = {key: checks.text(r.c, f"{where}.{key}", channel.get(key), required=False,
+                                  max_len=max_len, one_line=True)
+                 for key, max_len in (("processing_time", 500), ("fee", 2000), ("description", 4000))}
+        channels.append({"kind": kind, "processing_days": days,
+                         "processing_time": texts["processing_time"], "fee": texts["fee"],
+                         "fee_vnd": fee_vnd, "description": texts["description"]})
+    r.out["channels"] = channels
+
+
 def check_forms(r: _Record) -> None:
+    """A form is a file (it downloads the form itself) or a page that tells about it."""
     forms = []
     for i, form in enumerate(checks.items(r.c, "forms", r.data.get("forms"))):
         if not isinstance(form, Mapping):
@@ -152,7 +211,9 @@ def check_forms(r: _Record) -> None:
         url = checks.url(r.c, f"forms[{i}].url", form.get("url"), portal_files=True, message=message)
         if not url:
             r.c.fail(f"forms[{i}].url", message)
-        forms.append({"title": title, "url": url})
+        kind = checks.optional_choice(r.c, f"forms[{i}].kind", form.get("kind"), FORM_KIND_LABELS,
+                                      default_form_kind(url))
+        forms.append({"title": title, "url": url, "kind": kind})
     r.out["forms"] = forms
 
 
@@ -198,7 +259,8 @@ def check_history(r: _Record) -> None:
 
 SERVICE_RULES: tuple[Callable[[_Record], None], ...] = (
     check_code, check_name, check_level, check_references, check_classification, check_texts,
-    check_steps, check_legal_basis, check_documents, check_forms, check_processing_days,
+    check_steps, check_legal_basis, check_documents, check_document_notes, check_channels,
+    check_forms, check_processing_days,
     check_online_url, check_level_promises,
 )
 

@@ -90,6 +90,15 @@ ONLINE_LABEL = "dịch vụ công trực tuyến (mức độ 2 trở lên)"
 ONLINE_COLUMN = "Trực tuyến (mức độ 2 trở lên)"
 
 
+# Second edition of the record: dossier papers, channels and forms.
+COPY_TYPE_LABELS: dict[str, str] = {
+    "original": "Bản chính", "copy": "Bản sao", "either": "Bản chính hoặc bản sao"}
+DOCUMENT_GROUP_LABELS: dict[str, str] = {"submit": "Giấy tờ phải nộp", "show": "Giấy tờ phải xuất trình"}
+CHANNEL_LABELS: dict[str, str] = {
+    "online": "Trực tuyến", "post": "Dịch vụ bưu chính", "in_person": "Trực tiếp"}
+FORM_KIND_LABELS: dict[str, str] = {"file": "Tệp mẫu đơn", "page": "Trang giới thiệu mẫu"}
+
+
 def is_online(level: int) -> bool:
     """Counts as an online public service (level 2 and above, Decree 43/2011/NĐ-CP)."""
     return level >= ONLINE_MIN_LEVEL

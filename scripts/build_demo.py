@@ -23,6 +23,15 @@ province and commune level. Their tables arrive flattened to text without separa
 
 All text is NFC-normalised, white space collapsed, "Không có thông tin" read as empty.
 
+The parsers live in ``scripts/demo/`` (one module a table: ``parse_dossier``,
+``parse_channels``, ``parse_steps``, ``parse_legal``; ``report`` prints the parse report
+of every record read). They give the record's second edition: papers with ``group``
+(the table's "Giấy tờ phải nộp" / "Giấy tờ phải xuất trình" sections), ``copies``,
+``copy_type`` and ``condition`` (a case heading "Trường hợp …:" above them, or "Trường
+hợp X thì Y" in the row); "0 bản" rows and remarks go to ``document_notes``; ``channels``
+one a row of the channel table; steps with their sub-items. Forms stay the real links to
+the national portal, ``kind`` "page": no form file is invented.
+
 Agencies and tiers (Đắk Lắk in 2011: province, district, commune)
 ------------------------------------------------------------------
 * Root ``ubnd-tinh``; the provincial departments are its children; ``cap-huyen`` groups
@@ -97,10 +106,8 @@ import gzip
 import hashlib
 import io
 import json
-import math
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +115,6 @@ DEFAULT_INPUT = "../shared/data/tthc-local.jsonl.gz"
 DEFAULT_OUTPUT = "catalogue/demo/daklak.json.gz"
 
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
-EMPTY = "không có thông tin"
 ONLINE_URL = "https://dichvucong.daklak.gov.vn/nop-truc-tuyen/{code}"
 
 # How many services of each kind the demo holds (see the module docstring).
@@ -325,58 +331,28 @@ OUT_OF_SCOPE_FIELDS = {
 # Maritime procedures inside "Hàng hải và đường thủy nội địa" belong to port authorities.
 MARITIME_WORDS = ("hàng hải", "tàu biển", "cảng biển", "cảng vụ", "trục vớt", "hoa tiêu")
 
-# --------------------------------------------------------------------------- text helpers
-
-_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff\u200b-\u200f\ufeff]")
-_HSPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000\f\v]+")
-
-
-def nfc(value) -> str:
-    return unicodedata.normalize("NFC", value or "")
-
-
-def is_empty(text: str) -> bool:
-    return text.strip(" .:;-\n").lower() in ("", EMPTY)
-
-
-def clean_line(value) -> str:
-    """NFC, one line, spaces collapsed; "Không có thông tin" -> ""."""
-    text = _PRIVATE_USE.sub(" ", nfc(value))
-    text = re.sub(r"\s+", " ", text).strip()
-    return "" if is_empty(text) else text
-
-
-def clean_block(value) -> str:
-    """Like clean_line, but keeps line breaks (one per line, no blank lines)."""
-    text = _PRIVATE_USE.sub(" ", nfc(value)).replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
-    text = "\n".join(line for line in lines if line)
-    return "" if is_empty(text) else text
-
-
-def fold(value: str) -> str:
-    """Lowercase ASCII: diacritics removed, đ -> d."""
-    value = nfc(value).lower().replace("đ", "d")
-    value = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in value if not unicodedata.combining(ch))
-
-
-def slugify(value: str, max_len: int = 32) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(value)).strip("-")
-    if len(slug) > max_len:
-        cut = slug[: max_len + 1]
-        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:max_len]
-    return slug.strip("-")
-
-
-def shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2:]:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:-") + "…"
-
+# The parsers of the source's flattened tables live in scripts/demo/ (one module a table).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo.parse_channels import (  # noqa: E402
+    channels_of,
+    fees_text,
+    online_fee,
+    parse_channels,
+    processing_days,
+)
+from demo.parse_dossier import parse_documents, parse_dossier  # noqa: E402, F401
+from demo.parse_legal import parse_legal  # noqa: E402
+from demo.parse_steps import parse_steps  # noqa: E402
+from demo.report import ParseReport  # noqa: E402
+from demo.text import (  # noqa: E402
+    Unparseable,
+    clean_block,
+    clean_line,
+    is_empty,
+    shorten,
+    slugify,
+    upper_first,
+)
 
 FEATURED = {
     "1.001193",  # Thủ tục đăng ký khai sinh
@@ -387,500 +363,6 @@ FEATURED = {
 
 def stable_hash(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
-
-
-def balanced(text: str, start: int) -> int:
-    """End index (exclusive) of the parenthesised group opening at text[start]."""
-    depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "(":
-            depth += 1
-        elif text[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return len(text)
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def format_vnd(amount: int) -> str:
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
-class Unparseable(Exception):
-    """A record the converter cannot turn into a service; the message is the reason."""
-
-
-# --------------------------------------------------------------------------- steps
-
-_STEP = re.compile(r"Bước\s*(\d{1,2})\s*(?:[:.\-–)]\s*)?")
-
-
-_ENUMERATOR = re.compile(r"^(?:[a-zđ]\d*\)|\(?[ivx]+\)|[a-zđ]\.\s)")
-
-
-def parse_steps(raw) -> list[str]:
-    text = clean_block(raw)
-    if not text:
-        return []
-    marks = []
-    for m in _STEP.finditer(text):
-        before = text[: m.start()].rstrip(" -–+*•")
-        # A marker opens a step at the start, after a line break or a sentence end.
-        if not before or before[-1] in "\n.;:!?)":
-            marks.append(m)
-    steps: list[str] = []
-    if marks:
-        head = clean_line(text[: marks[0].start()])
-        if head and not head.endswith(":") and len(head) > 30:
-            steps.append(head)
-        for i, m in enumerate(marks):
-            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-            lines = [ln for ln in text[m.end(): end].split("\n") if ln.strip()]
-            if len(lines) > 1 and len(lines[0]) <= 60 and not re.search(r"[.:;,]\s*$", lines[0]):
-                lines[0] = lines[0].rstrip() + ":"  # a step title on its own line
-            step = clean_line(" ".join(lines)).lstrip(" :.-–")
-            # "… b) Bước 2:": the enumerator belongs to the next step, drop it.
-            step = re.sub(r"\s*(?:[a-zđ]\)|\d+\.|[-–+*])\s*$", "", step)
-            steps.append(step)
-    else:
-        # One step a line; a line that starts in lower case continues the one before (a
-        # sentence broken in the source), a short heading ("a) Nộp hồ sơ TTHC:") joins
-        # the line after it.
-        pending = ""
-        for line in text.split("\n"):
-            line = re.sub(r"^[-+*•–]+\)?\s*", "", clean_line(line))
-            if not line:
-                continue
-            if pending:
-                line, pending = f"{pending} {line}", ""
-            elif steps and line[0].islower() and not _ENUMERATOR.match(line):
-                steps[-1] = f"{steps[-1]} {line}"
-                continue
-            if line.endswith(":") and len(line) <= 60:
-                pending = line
-                continue
-            steps.append(line)
-        if pending:
-            steps.append(pending)
-    out = []
-    for step in steps:
-        step = step.strip()
-        if not step or is_empty(step):
-            continue
-        step = re.sub(r"\s+[-–+*]$", "", step)
-        if step[0].islower() and not _ENUMERATOR.match(step):
-            step = step[0].upper() + step[1:]
-        out.append(step)
-    return out
-
-
-# --------------------------------------------------------------------------- channels
-
-CHANNELS = ("Trực tiếp", "Trực tuyến", "Dịch vụ bưu chính")
-CHANNEL_ORDER = {c: i for i, c in enumerate(CHANNELS)}
-_CHANNEL_HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
-_ROW_START = re.compile(r"(Trực tiếp|Trực tuyến|Dịch vụ bưu chính)(?=\d|Không|Hệ thống)")
-_UNIT = r"Ngày làm việc|Ngày|Giờ làm việc|Giờ|Tháng|Năm|Phút|Tuần"
-_TIME_UNIT = re.compile(rf"(\d+(?:[.,]\d+)?)\s*({_UNIT})")
-_AMOUNT = re.compile(r"(\d[\d.,]*)\s*(Việt Nam Đồng|VNĐ|Đồng|đồng)")
-_TIME_WORDS = ("Không có thông tin", "Không phải trả kết quả cho người nộp thuế",
-               "Không quy định", "Không")
-_FEE_START = re.compile(r"Miễn phí|Không có thông tin|\d[\d.,]*\s*(?:Việt Nam Đồng|VNĐ|Đồng|đồng)")
-
-
-def _parse_time(seg: str) -> tuple[dict, str]:
-    """Time limit at the start of a row (after the channel); returns (time, rest)."""
-    m = _TIME_UNIT.match(seg)
-    if m:
-        return {"n": float(m.group(1).replace(",", ".")), "unit": m.group(2),
-                "text": m.group(0)}, seg[m.end():]
-    m = re.match(r"(\d+)(?=Miễn phí|Không|$)", seg)
-    if m:  # a bare number, no unit
-        return {"n": float(m.group(1)), "unit": "", "text": m.group(1)}, seg[m.end():]
-    m = re.match(r"(\d)(?=\d[\d.,]*\s*(?:Việt Nam Đồng|VNĐ|Đồng|đồng))", seg)
-    if m:  # "120,000 VNĐ": time "1", fee "20,000 VNĐ"
-        return {"n": float(m.group(1)), "unit": "", "text": m.group(1)}, seg[m.end():]
-    for word in _TIME_WORDS:
-        if seg.startswith(word):
-            return {"n": None, "unit": "", "text": word}, seg[len(word):]
-    m = _FEE_START.search(seg)
-    if m:  # a free-text time limit up to the fee
-        return {"n": None, "unit": "", "text": seg[: m.start()]}, seg[m.start():]
-    return {"n": None, "unit": "", "text": ""}, seg
-
-
-def _parse_fee(seg: str) -> tuple[dict, str]:
-    """Fee at the start of what follows the time; returns (fee, rest = description)."""
-    if seg.startswith("Miễn phí"):
-        rest = seg[len("Miễn phí"):]
-        note = ""
-        if rest.startswith("("):
-            end = balanced(rest, 0)
-            note, rest = rest[1: end - 1], rest[end:]
-        return {"kind": "free", "amount": 0, "note": note}, rest
-    if seg.startswith("Không có thông tin"):
-        return {"kind": "none", "amount": None, "note": ""}, seg[len("Không có thông tin"):]
-    m = _AMOUNT.match(seg)
-    if m:
-        digits = re.sub(r"[.,]", "", m.group(1))
-        amount = int(digits) if digits.isdigit() else None
-        rest = seg[m.end():]
-        note = ""
-        if rest.startswith("("):
-            end = balanced(rest, 0)
-            note, rest = rest[1: end - 1], rest[end:]
-        if amount is not None and 0 < amount < 1000:
-            # No fee is below 1.000 đồng. The national portal stores some fees in
-            # thousands ("20 VNĐ(20.000 vnđ/tờ khai)"), and "1 VNĐ" stands for "miễn
-            # lệ phí" in others.
-            if re.search(rf"\b{amount}[.,]000\b", note):
-                amount *= 1000
-            elif amount == 1 or "miễn" in note.lower():
-                amount = 0
-            else:
-                amount *= 1000
-        return {"kind": "amount" if amount else "free", "amount": amount or 0,
-                "note": note}, rest
-    return {"kind": "none", "amount": None, "note": ""}, seg
-
-
-def parse_channels(raw) -> list[dict]:
-    """Rows of the flattened channel table: channel, time, fee, description."""
-    text = clean_block(raw).replace("\n", " ")
-    if text.startswith(_CHANNEL_HEADER):
-        text = text[len(_CHANNEL_HEADER):]
-    starts = list(_ROW_START.finditer(text))
-    rows = []
-    for i, m in enumerate(starts):
-        end = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-        seg = text[m.end(): end]
-        time, rest = _parse_time(seg)
-        fee, rest = _parse_fee(rest)
-        rows.append({"channel": m.group(1), "time": time, "fee": fee,
-                     "description": clean_line(rest)})
-    return rows
-
-
-_DAYS_IN_TEXT = re.compile(r"(\d{1,3})\s*(ngày làm việc|ngày|giờ làm việc|giờ)", re.I)
-
-
-def _days(n: float, unit: str) -> int | None:
-    unit = unit.lower()
-    if unit.startswith("ngày"):
-        return int(math.ceil(n))
-    if unit == "giờ làm việc":
-        return max(1, int(math.ceil(n / 8)))
-    if unit == "giờ":
-        return 1 if n <= 8 else int(math.ceil(n / 24))
-    if unit == "phút":
-        return 1
-    if unit == "tuần":
-        return int(n * 5)
-    if unit == "tháng":
-        return int(n * 22)
-    return None  # years: no working-day figure makes sense
-
-
-def processing_days(rows: list[dict]) -> int | None:
-    """Working days from the first row whose time limit is given with a unit, else from a
-    "N ngày" in a description, else from a bare number (read as days)."""
-    for row in rows:
-        t = row["time"]
-        if t["n"] is not None and t["unit"]:
-            days = _days(t["n"], t["unit"])
-            if days is not None:
-                return days
-    for row in rows:
-        m = _DAYS_IN_TEXT.search(row["description"])
-        if m:
-            return _days(float(m.group(1)), m.group(2))
-    for row in rows:
-        if row["time"]["n"] is not None:
-            return int(row["time"]["n"])
-    return None
-
-
-def _fee_text(fee: dict) -> str | None:
-    if fee["kind"] == "free":
-        return "miễn phí"
-    if fee["kind"] == "amount":
-        text = format_vnd(fee["amount"])
-        note = clean_line(fee["note"])
-        while note.startswith("("):  # "((áp dụng …); …)": unwrap the leading group
-            end = balanced(note, 0)
-            note = (note[1: end - 1] + note[end:]).strip()
-        if note.startswith("/") and len(note) <= 40:  # "(/hồ sơ)": the unit
-            text += note
-        elif note.lower().startswith("đồng/") and len(note) <= 40:
-            text += note[4:]
-        elif note and not is_empty(note) and note.lower() not in ("không", "không có"):
-            text += f" ({shorten(note, 160)})"
-        return text
-    return None
-
-
-def fees_text(rows: list[dict], with_online: bool) -> str:
-    per_channel: dict[str, list[str]] = {}
-    for row in rows:
-        if row["channel"] == "Trực tuyến" and not with_online:
-            continue
-        text = _fee_text(row["fee"])
-        if text:
-            items = per_channel.setdefault(row["channel"], [])
-            if text not in items:
-                items.append(text)
-    texts = {ch: "; ".join(items) for ch, items in per_channel.items()}
-    if not texts or all(t == "miễn phí" for t in texts.values()):
-        return "Không thu phí"
-    if len(set(texts.values())) == 1 and len(texts) == len({r["channel"] for r in rows
-                                                            if with_online or r["channel"] != "Trực tuyến"}):
-        only = next(iter(texts.values()))
-        return only[0].upper() + only[1:]
-    groups: dict[str, list[str]] = {}
-    for ch in sorted(texts, key=CHANNEL_ORDER.get):
-        groups.setdefault(texts[ch], []).append(ch)
-    return "; ".join(f"{', '.join(chs)}: {fee}" for fee, chs in groups.items())
-
-
-def online_fee(rows: list[dict]) -> int:
-    return max((r["fee"]["amount"] or 0 for r in rows
-                if r["channel"] == "Trực tuyến" and r["fee"]["kind"] == "amount"), default=0)
-
-
-# --------------------------------------------------------------------------- documents
-
-_DOC_HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
-# The quantity column: "1 bản chính" or "0 bản chính,1 bản sao". The same words inside a
-# name ("nộp 02 bản chính tờ khai") are followed by a space or punctuation, the column is
-# followed directly by the next row (or nothing). The number is one digit, or "0N": a
-# name ending in digits ("… năm 2025") runs into it without a separator.
-_COUNT = re.compile(r"(0?\d) bản chính(?:,\s*(0?\d) bản sao)?(?![ ;.,:)])")
-_FILE_EXT = re.compile(r"\.(?:docx?|xlsx?|pdf|rar|zip|odt|rtf)\s*$", re.I)
-_FILE_EXT_ANY = re.compile(r"\.(?:docx|doc|xlsx|xls|pdf|rar|zip|odt|rtf)", re.I)
-_FORM_NAME = re.compile(
-    r"^(?:tờ khai|đơn|mẫu|phiếu|bản khai|giấy đề nghị|văn bản đề nghị)\b|theo mẫu|mẫu số|mẫu đơn",
-    re.I)
-_NOTE = re.compile(r"^(?:lưu ý|ghi chú|chú ý)\b", re.I)
-_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*[.)]|[IVX]+[.)]|\*|-+$)|:$")
-
-
-def _split_form_file(row: str) -> tuple[str, str | None]:
-    """Separate trailing form file names ("…theo mẫuTK 1.002334.docx", possibly several
-    glued together) from the document name. The first file name starts at the last word
-    boundary without a space ("mẫuTK", "CPMau", "2026Mẫu", ").Mau") in the 80 characters
-    before its extension."""
-    exts = list(_FILE_EXT_ANY.finditer(row))
-    if not exts or exts[-1].end() != len(row.rstrip()):
-        return row, None
-    head = row[: exts[0].start()]
-    lo = max(1, len(head) - 80)
-    for i in range(lo, len(head)):
-        prev, cur = head[i - 1], head[i]
-        nxt = head[i + 1] if i + 1 < len(head) else ""
-        if prev.isspace():
-            continue
-        if cur.isupper() and (prev.islower() or prev.isdigit() or prev in ".;:)"):
-            if not (prev == "T" and cur == "g"):
-                break
-        if cur.isupper() and prev.isupper() and nxt.islower() and prev.isalpha() \
-                and not (cur == "T" and nxt == "g"):
-            break
-        if cur.isdigit() and prev in ".;:)" and not head[i - 2: i - 1].isdigit():
-            break
-    else:
-        i = 0
-    return row[:i], row[i:].strip()
-
-
-def _clean_doc_name(name: str) -> str:
-    name = clean_line(name)
-    name = re.sub(r"^(?:[-+*•–]+\)?\s*|[a-zđ]\)\s*|[a-zđ]\.\d+\)\s*|\(?[ivx]+\)\s*)", "", name)
-    name = name.strip(" ;,")
-    return name[0].upper() + name[1:] if name else name
-
-
-def parse_documents(raw) -> tuple[list[dict], bool]:
-    """Documents [{"name", "copies", "form": bool}] and whether the table was readable."""
-    text = clean_line(raw)
-    if not text:
-        return [], True
-    parts = text.split(_DOC_HEADER)
-    if len(parts) == 1:
-        if re.search(r"Bước \d", text):
-            raise Unparseable("documents column holds the rest of the steps (columns shifted)")
-        return [], False
-    docs = []
-    for part_no, part in enumerate(parts[1:], start=1):
-        pos = 0
-        for m in _COUNT.finditer(part):
-            row = part[pos: m.start()]
-            pos = m.end()
-            original = int(m.group(1))
-            copies = original + (int(m.group(2)) if m.group(2) else 0)
-            name, file_name = _split_form_file(row)
-            name = _clean_doc_name(name)
-            if not name and file_name:
-                name = _clean_doc_name(_FILE_EXT.sub("", file_name))
-            if not name or is_empty(name) or _NOTE.match(name):
-                continue
-            docs.append({"name": shorten(name, 800), "copies": max(1, min(copies, 99)),
-                         "form": bool(file_name) or bool(_FORM_NAME.search(name))})
-        tail = _clean_doc_name(part[pos:])
-        if tail and part_no == len(parts) - 1 and not _HEADING.search(tail) and len(tail) > 10:
-            # The last row without a quantity: a document all the same.
-            name, file_name = _split_form_file(tail)
-            name = _clean_doc_name(name) or tail
-            docs.append({"name": shorten(name, 800), "copies": 1,
-                         "form": bool(file_name) or bool(_FORM_NAME.search(name))})
-    # The same document listed twice (two groups of the table): keep it once.
-    unique: dict[str, dict] = {}
-    for doc in docs:
-        if doc["name"] in unique:
-            unique[doc["name"]]["copies"] = max(unique[doc["name"]]["copies"], doc["copies"])
-            unique[doc["name"]]["form"] |= doc["form"]
-        else:
-            unique[doc["name"]] = doc
-    return list(unique.values()), bool(docs)
-
-
-# --------------------------------------------------------------------------- legal basis
-
-_LEGAL_HEADER = "Tên văn bản pháp lýMã văn bản"
-# A document number: 54/2014/QH13, 08/2015/NĐ-CP, 19/2018/QĐ-TTg, 01/2014/TTLT-BTP-BCA...
-# Issuers seen in the data, longest first; any other run of capitals as a fallback (cut
-# as short as the next cell allows, "…TT-BTCLuật …" -> "TT-BTC").
-_ISSUERS = sorted("""CP TTg BTC BTP BCA BNNMT NHNN BGTVT BXD BTNMT BLĐTBXH BKHĐT BYT BCT
-    VPCP BVHTTDL BKHCN BNNPTNT BQP NV BNV BHXH CSXH HĐND UBND UBTƯMTTQVN TANDTC VKSNDTC
-    VKSTC BTTTT CTN BGDĐT BNG UBDT TLĐ BTTTT BTNMT TTCP KTNN BTP""".split(), key=len,
-                  reverse=True)
-_ISSUER = rf"(?:(?:UBTV)?QH\d{{2}}|{'|'.join(_ISSUERS)}|[A-ZĐƯ]+?)"
-# Vietnamese capital letters (Latin-1 and Latin Extended Additional).
-_UPPER = "A-Z" + "".join(ch for ch in map(chr, range(0xC0, 0x1EFA)) if ch.isupper())
-_NUMBER = re.compile(
-    rf"(\d+(?:\.\d+)?)/(\d{{4}})/(?:[A-ZĐƯ]{{1,10}}-)*{_ISSUER}"
-    # The number ends where the next cell starts: a capitalised or lower-case word, a
-    # word in capitals followed by another ("…NĐ-CPSỬA ĐỔI, BỔ SUNG"), or a digit.
-    rf"(?=$|[^A-Za-zĐđƯư0-9\-]|[{_UPPER}][^{_UPPER}\W\d]|[^{_UPPER}\W\d]|"
-    rf"[{_UPPER}]{{2,}},?\s+[{_UPPER}]{{2,}}|[{_UPPER}]{{3,}}\s|\d)"
-)
-_DOC_TYPES = ("Thông tư liên tịch", "Nghị quyết liên tịch", "Luật", "Bộ luật", "Nghị định",
-              "Thông tư", "Quyết định", "Nghị quyết", "Pháp lệnh", "Chỉ thị", "Lệnh",
-              "Văn bản hợp nhất")
-# What may stand before the number in the number column: "Nghị định số ", "Luật số ".
-_CODE_PREFIX = re.compile(rf"^\s*(?:(?:{'|'.join(_DOC_TYPES)})\s+)?số\s*$", re.I)
-_TYPE_ONLY = re.compile(rf"^(?:{'|'.join(_DOC_TYPES)})(?:\s+số)?$", re.I)
-# That prefix glued to the end of a name: "…Luật giám định tư phápNghị định số ".
-_GLUED_TYPE = re.compile(rf"(?<=\S)(?:{'|'.join(_DOC_TYPES)})(?:\s+số)?\s*$", re.I)
-_SUFFIX_TYPES = [("QH", "Luật"), ("NĐ", "Nghị định"), ("ND-", "Nghị định"),
-                 ("TTLT", "Thông tư liên tịch"), ("TT", "Thông tư"), ("QĐ", "Quyết định"),
-                 ("QD", "Quyết định"), ("NQ", "Nghị quyết"), ("PL", "Pháp lệnh"),
-                 ("CT", "Chỉ thị"), ("L-", "Lệnh")]
-
-
-def _glued_type(before: str) -> bool:
-    """Whether text ends with "Nghị định số " glued to a lower-case word (a name's end)."""
-    m = _GLUED_TYPE.search(before)
-    return bool(m) and before[m.start() - 1].islower()
-
-
-def _numbers(text: str) -> list[tuple[int, int, str, int, bool]]:
-    """(start, end, number, year, glued) of document numbers. Digits of a year glued in
-    front ("năm 201213/2012/QH13") are left to the text before; ``glued``: the number
-    follows a word without a space ("…Bộ Tư pháp08/2025/TT-BTP"), so it starts the
-    number column."""
-    out = []
-    prev_end = -1
-    for m in _NUMBER.finditer(text):
-        start, first = m.start(), m.group(1)
-        if first.isdigit() and len(first) >= 5 and 1945 <= int(first[:4]) <= 2030:
-            start += 4
-        elif start > 0 and text[start - 1].isdigit() and start != prev_end:
-            continue
-        glued = start > 0 and start != prev_end and (
-            text[start - 1].isalpha() or start == m.start() + 4
-            or _glued_type(text[max(0, prev_end): start]))
-        end = m.end()
-        if re.search(r"\w-[A-ZĐ]$", m.group()) and text[end: end + 1].islower():
-            end -= 2  # "166/2016/NĐ-CP-Quy định…": the name goes on after the hyphen
-        out.append((start, end, text[start: end], int(m.group(2)), glued))
-        prev_end = end
-    return out
-
-
-def _type_of(number: str) -> str:
-    suffix = number.split("/", 2)[-1]
-    for key, name in _SUFFIX_TYPES:
-        if suffix.startswith(key):
-            return name
-    return "Văn bản"
-
-
-def parse_legal(raw) -> tuple[list[str], list[int]]:
-    """Legal basis texts and the years of the documents cited."""
-    text = clean_line(raw)
-    if not text:
-        return [], []
-    if text.startswith(_LEGAL_HEADER):
-        text = text[len(_LEGAL_HEADER):]
-    nums = _numbers(text)
-    years = [n[3] for n in nums]
-    # Cell ends: a number followed by the next cell (no separator) or the end of text.
-    # A number glued to the word before it ("…Bộ Tư pháp08/2025/TT-BTP Nghị định…") is
-    # the number column too, even when a space follows it.
-    cuts = [n for n in nums if n[1] == len(text)
-            or not (text[n[1]].isspace() or text[n[1]] in ",.;:)(-–") or n[4]]
-    cells, pos = [], 0
-    for _start, end, number, _, glued in cuts:
-        cells.append((text[pos:end], number, text[end: end + 1], glued))
-        pos = end
-    leftover = clean_line(text[pos:])
-    items: list[str] = []
-    i = 0
-    while i < len(cells):
-        cell, number, follow, glued = cells[i]
-        nxt = cells[i + 1] if i + 1 < len(cells) else None
-        nxt_prefix = nxt[0][: len(nxt[0]) - len(nxt[1])] if nxt else ""
-        if glued:
-            nxt = None  # the number column of this cell: name and number are both here
-        if nxt and follow.isdigit() and (nxt[1] == number or (not nxt_prefix.strip()
-                                                              and not nxt[2].isdigit())):
-            # "Luật 54/2014/QH13" + "54/2014/QH13": a name ending with a number, then
-            # the number column.
-            name, code = cell, nxt[1]
-            i += 2
-        elif nxt and not follow.isdigit() and _CODE_PREFIX.match(nxt_prefix) \
-                and not nxt[2].isdigit():
-            # A name ending with a number, then "Nghị định số …" in the number column.
-            name, code = cell, nxt[1]
-            i += 2
-        else:
-            # Name and number in one cell: "Luật Giám định tư pháp năm 201213/2012/QH13".
-            name, code = cell[: len(cell) - len(number)], number
-            m = _GLUED_TYPE.search(name)
-            if m:
-                name = name[: m.start()]
-            i += 1
-        name = clean_line(name).strip(" -–:;,")
-        if not name or _CODE_PREFIX.match(name) or name == code:
-            item = f"{_type_of(code)} {code}"
-        elif _TYPE_ONLY.match(name):  # "Luật" + "18/2017/QH14"
-            doc_type = re.sub(r"\s+số$", "", name, flags=re.I)
-            item = f"{doc_type} {code}"
-        elif code.split("/")[0] in name and code.split("/", 1)[1] in name:
-            item = name
-        else:
-            item = f"{shorten(name, 400)} ({code})"
-        item = shorten(item[0].upper() + item[1:], 1000)
-        if item not in items:
-            items.append(item)
-    if leftover and not items:
-        items.append(shorten(leftover, 1000))
-    return items, years
-
 
 # --------------------------------------------------------------------------- other fields
 
@@ -991,7 +473,8 @@ def convert(raw: dict) -> dict:
     rows = parse_channels(raw.get("cach_thuc_thuc_hien"))
     if not rows:
         raise Unparseable("channel table unparseable (no channel row)")
-    documents, docs_ok = parse_documents(raw.get("thanh_phan_ho_so"))
+    dossier = parse_dossier(raw.get("thanh_phan_ho_so"))
+    documents, docs_ok = dossier.documents, dossier.ok
     if not docs_ok:
         raise Unparseable("documents table unparseable (no header or no quantity column)")
     legal, years = parse_legal(raw.get("can_cu_phap_ly"))
@@ -1010,6 +493,7 @@ def convert(raw: dict) -> dict:
         "steps": steps,
         "rows": rows,
         "documents": documents,
+        "document_notes": dossier.notes,
         "legal_basis": legal,
         "era_2011": any(y <= 2011 for y in years),
         "requirements": upper_first(clean_block(raw.get("yeu_cau_dieu_kien"))),
@@ -1118,6 +602,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
                     "out_of_scope": collections.Counter()}
     parsed: list[dict] = []
     seen: dict[str, int] = {}
+    report["parse"] = ParseReport()
     with gzip.open(input_path, "rt", encoding="utf-8") as fh:
         for line_no, line in enumerate(fh, start=1):
             if not line.strip():
@@ -1131,6 +616,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
                 report["unparseable"][reason.split(" (")[0]] += 1
                 continue
             code = clean_line(raw.get("ma_thu_tuc")) or f"line {line_no}"
+            report["parse"].add(raw)
             try:
                 rec = convert(raw)
             except Unparseable as exc:
@@ -1225,7 +711,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
         forms = []
         if level >= 2:
             forms = [{"title": shorten(d["name"], 300), "url": rec["detail_url"] or
-                      f"https://dichvucong.daklak.gov.vn/thu-tuc/{code}"}
+                      f"https://dichvucong.daklak.gov.vn/thu-tuc/{code}", "kind": "page"}
                      for d in rec["documents"] if d["form"]]
         agency_name = agency_names[rec["agency"]]
         field_code = field_code_of[rec["field_name"]]
@@ -1261,7 +747,10 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
             "method": method_text(rows or rec["rows"],
                                   where_to_submit(rec["address"], agency_name, rec["tier"]),
                                   level, online_url),
-            "documents": [{"name": d["name"], "copies": d["copies"]} for d in rec["documents"]],
+            "documents": [{k: d[k] for k in ("name", "copies", "copy_type", "group", "condition")}
+                          for d in rec["documents"]],
+            "document_notes": rec["document_notes"],
+            "channels": channels_of(rows or rec["rows"]),
             "processing_days": rec["processing_days"],
             "fees": fees_text(rec["rows"], with_online),
             "result": rec["result"],
@@ -1354,6 +843,7 @@ def main(argv: list[str] | None = None) -> int:
     catalogue, report = build(input_path)
     write(catalogue, output)
     print(summary(catalogue, report))
+    print(report["parse"].text())
     print(f"written: {output}")
     return 0
 

@@ -66,9 +66,19 @@ def form_data(record: dict[str, Any], token: str | None, version: int | str | No
     for i, doc in enumerate(record.get("documents", [])):
         data[f"documents-{i}-name"] = doc["name"]
         data[f"documents-{i}-copies"] = str(doc["copies"])
+        for key in ("copy_type", "group", "condition"):
+            if doc.get(key) is not None:
+                data[f"documents-{i}-{key}"] = doc[key]
+    for i, note in enumerate(record.get("document_notes", [])):
+        data[f"document_notes-{i}"] = note
+    for i, channel in enumerate(record.get("channels", [])):
+        for key, value in channel.items():
+            data[f"channels-{i}-{key}"] = "" if value is None else str(value)
     for i, form in enumerate(record.get("forms", [])):
         data[f"forms-{i}-title"] = form["title"]
         data[f"forms-{i}-url"] = form["url"]
+        if form.get("kind"):
+            data[f"forms-{i}-kind"] = form["kind"]
     if token is not None:
         data["csrf_token"] = token
     if version is not None:

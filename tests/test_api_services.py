@@ -96,9 +96,10 @@ def test_one_service_is_the_full_record(client, catalogue):
     assert record["agency"] == {"code": "so-tu-phap", "name": "Sở Tư pháp"}
     assert record["field"] == {"code": "ho-tich", "name": "Hộ tịch"}
     assert record["level"] == 3 and record["tier"] == "commune" and record["audience"] == "citizen"
-    assert record["documents"][0] == {"name": "Tờ khai đăng ký khai sinh", "copies": 1}
+    assert record["documents"][0] == {"name": "Tờ khai đăng ký khai sinh", "copies": 1,
+                                      "copy_type": None, "group": "submit", "condition": None}
     assert record["forms"] == [{"title": "Tờ khai đăng ký khai sinh",
-                                "url": "https://example.gov.vn/to-khai.doc"}]
+                                "url": "https://example.gov.vn/to-khai.doc", "kind": "file"}]
     assert record["online_url"] == "https://dichvucong.daklak.gov.vn/nop-truc-tuyen/1.001193"
     assert record["status"] == "published"
     assert record["published_at"].endswith("+07:00") and record["updated_at"]

@@ -133,34 +133,84 @@ def test_steps_in_order(bd, raw, services):
     assert steps[2] == "Doanh nghiệp thực hiện nộp thuế và các khoản phí theo quy định."
     assert not any("Bước" in s[:6] for s in steps)
     # In the catalogue: a record with titled steps "Bước 1: Nộp hồ sơ …" … "Bước 5".
-    titles = [s.split(":")[0] for s in services["1.014268"]["steps"]]
+    titles = [s.split("\n")[0].split(":")[0] for s in services["1.014268"]["steps"]]
     assert titles == ["Nộp hồ sơ (tổ chức, cá nhân)", "Tiếp nhận và kiểm tra hồ sơ",
                       "Thẩm định hồ sơ", "Xem xét, quyết định", "Trả kết quả"]
 
 
 def test_documents_with_copies(bd, raw, services):
     docs, ok = bd.parse_documents(raw["1.000005"]["thanh_phan_ho_so"])
-    assert ok and len(docs) == 18
+    # 18 papers; "Hóa đơn thương mại" twice, once under the export case's heading.
+    assert ok and len(docs) == 19
     names = [d["name"] for d in docs]
     assert names[0].startswith("Tờ khai hàng hóa nhập khẩu theo các chỉ tiêu thông tin")
-    assert docs[0]["form"] and docs[0]["copies"] == 1
+    assert docs[0]["form"] and docs[0]["copies"] == 1 and docs[0]["group"] == "submit"
     assert any(n.startswith("Hóa đơn thương mại") for n in names)
     # Section headings of the table are not documents.
     assert not any(n.startswith(("1. Chứng từ", "2. Hồ sơ", "Tên giấy tờ")) for n in names)
 
-    # "1 bản chính,1 bản sao" is two copies; the form file name is not part of the name.
+    # "1 bản chính,1 bản sao" is two copies (which of them is not said: no copy type);
+    # the form file name is not part of the name.
     docs = services["1.008990"]["documents"]
-    assert docs == [
-        {"name": "Đơn đề nghị cấp lại chứng chỉ hành nghề theo mẫu số 03 Phụ lục III của "
-                 "Nghị định số 85/2020/NĐ-CP ngày 17/7/2020 của Chính phủ quy định chi tiết "
-                 "một số điều của Luật Kiến trúc.", "copies": 2},
-        {"name": "Bản gốc chứng chỉ hành nghề kiến trúc đã được cấp.", "copies": 2},
+    assert [(d["name"], d["copies"], d["copy_type"], d["group"]) for d in docs] == [
+        ("Đơn đề nghị cấp lại chứng chỉ hành nghề theo mẫu số 03 Phụ lục III của "
+         "Nghị định số 85/2020/NĐ-CP ngày 17/7/2020 của Chính phủ quy định chi tiết "
+         "một số điều của Luật Kiến trúc.", 2, None, "submit"),
+        ("Bản gốc chứng chỉ hành nghề kiến trúc đã được cấp.", 2, None, "submit"),
     ]
     assert [f["title"] for f in services["1.008990"]["forms"]] == [docs[0]["name"]]
     for service in services.values():
         for doc in service["documents"]:
             assert doc["name"] and isinstance(doc["copies"], int) and 1 <= doc["copies"] <= 99
             assert not doc["name"].lower().endswith((".docx", ".doc", ".pdf"))
+
+
+def test_dossier_done_when(services):
+    """The issue's test: no paper with 0 copies, no heading taken for a paper, a group each."""
+    for service in services.values():
+        for doc in service["documents"]:
+            assert doc["copies"] >= 1
+            assert not doc["name"].rstrip().endswith(":"), doc["name"]
+            assert doc["group"] in ("submit", "show")
+            assert doc["copy_type"] in ("original", "copy", "either", None)
+
+
+def test_birth_registration_dossier_is_grouped_with_conditions(bd, raw, services):
+    dossier = bd.parse_dossier(raw["1.001193"]["thanh_phan_ho_so"])
+    docs = dossier.documents
+    assert {d["group"] for d in docs} == {"submit", "show"}
+    abandoned = next(d for d in docs if d["condition"] == "Trường hợp trẻ em bị bỏ rơi")
+    assert abandoned["name"].startswith("Biên bản về việc trẻ bị bỏ rơi")
+    # "0 bản chính" rows and remarks are notes, never papers; a heading ending with ":"
+    # heads the remarks under it.
+    names = [d["name"] for d in docs]
+    assert not any(n.startswith("Cơ quan đăng ký hộ tịch từ chối") for n in names)
+    assert any(n.startswith("Cơ quan đăng ký hộ tịch từ chối") for n in dossier.notes)
+    i = dossier.notes.index("Đối với việc xác định họ, dân tộc, quê quán, đặt tên cho trẻ:")
+    assert dossier.notes[i + 1].startswith("- Trường hợp cha, mẹ không thỏa thuận được")
+    birth = services["1.001193"]
+    assert birth["document_notes"] == dossier.notes
+    assert all(f["kind"] == "page" for f in birth["forms"])
+    assert [c["kind"] for c in birth["channels"]] == ["online", "post", "in_person"]
+
+
+def test_steps_hold_sub_items(bd, raw):
+    steps = bd.parse_steps(raw["1.001193"]["trinh_tu_thuc_hien"])
+    check = next(s for s in steps if s.startswith("Cán bộ tiếp nhận hồ sơ"))
+    lines = check.split("\n")
+    assert [line[:24] for line in lines[1:4]] == [
+        "- Trường hợp hồ sơ đầy đ", "- Trường hợp hồ sơ chưa ", "- Trường hợp người yêu c"]
+    for step in steps:
+        assert not re.match(r"^(?:\d+\.)+\s|^Bước \d", step)
+
+
+def test_the_parse_report_is_printed(build):
+    out = build["proc"].stdout
+    assert "records read:        1601" in out
+    for part in ("parsed fully, dossier", "parsed fully, channels", "parsed fully, legal basis",
+                 "'0 bản' rows moved to notes", "fee note cut off",
+                 "known faults of the source", "khai tâm Phục vụ"):
+        assert part in out, part
 
 
 def test_legal_basis(bd, raw, services):
@@ -281,7 +331,8 @@ def test_codes_and_references(catalogue):
         assert s["audience"] in ("citizen", "business", "both")
         assert s["status"] in ("draft", "published", "archived")
         assert s["name"] and len(s["name"]) <= 500
-        assert s["steps"] and all(step and "\n" not in step for step in s["steps"])
+        assert s["steps"] and all(step and all(line.startswith("- ") for line in step.split("\n")[1:])
+                                  for step in s["steps"])
         assert s["summary"].startswith("Thủ tục “")
     # The tree: one root, every parent exists, every agency owns a service or is the
     # parent of one that does.

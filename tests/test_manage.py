@@ -40,7 +40,8 @@ def test_editor_creates_a_draft_recorded_as_their_revision(client, accounts):
     service = _service()
     assert service.status == "draft"
     assert service.steps == service_data()["steps"]
-    assert service.documents == service_data()["documents"]
+    assert service.documents == [{**d, "copy_type": None, "group": "submit", "condition": None}
+                                 for d in service_data()["documents"]]
     revision = service.revisions[0]
     assert (revision.action, revision.actor, revision.user_id) == ("create", JUSTICE, accounts["justice"].id)
     page = client.get(answer.headers["Location"]).get_data(as_text=True)
@@ -87,10 +88,10 @@ def test_row_buttons_add_remove_and_move_rows_without_saving(client, accounts):
     moved = client.post("/manage/services/new", data={**data, "row": "up:steps:2"})
     body = moved.get_data(as_text=True)
     assert moved.status_code == 200
-    order = re.findall(r'id="steps-\d" name="steps-\d" type="text" value="([^"]*)"', body)
+    order = re.findall(r'name="steps-\d"[^>]*>\s*([^<]*)</textarea>', body)
     assert order == ["Một", "Ba", "Hai"]
     removed = client.post("/manage/services/new", data={**data, "row": "remove:steps:0"})
-    assert re.findall(r'name="steps-\d" type="text" value="([^"]*)"', removed.get_data(as_text=True)) \
+    assert re.findall(r'name="steps-\d"[^>]*>\s*([^<]*)</textarea>', removed.get_data(as_text=True)) \
         == ["Hai", "Ba"]
     added = client.post("/manage/services/new", data={**data, "row": "add:documents"})
     assert added.get_data(as_text=True).count('name="documents-2-name"') == 1
@@ -107,8 +108,8 @@ def test_error_on_a_step_lands_on_the_row_the_editor_sees(client, accounts):
     assert page.status_code == 422
     body = page.get_data(as_text=True)
     # Blank row 1 is left out for validation, yet the error is shown on row 2 (the long one).
-    assert re.search(r'id="steps-2"[^>]*>\s*<p class="field-error"[^>]*>Trình tự thực hiện \(steps\[1\]\)',
-                     body)
+    assert re.search(r'id="steps-2"[^>]*>[^<]*</textarea>\s*'
+                     r'<p class="field-error"[^>]*>Trình tự thực hiện \(steps\[1\]\)', body)
 
 
 def test_duplicate_code_is_refused_beside_the_code(client, accounts, make_service):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from catalogue.usage import ServiceView
 from portal.extensions import db
 from tests.support import text_of
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 @pytest.fixture
@@ -116,10 +119,20 @@ def test_forms_served_by_the_portal_are_downloads(client, make_service):
     make_service(status="published", forms=[
         {"title": "Tờ khai (PDF)", "url": "/static/forms/mau-to-khai-dang-ky-khai-sinh.pdf"},
         {"title": "Tờ khai trên Cổng quốc gia", "url": "https://dichvucong.gov.vn/to-khai.docx"},
+        {"title": "Trang thủ tục", "url": "https://dichvucong.gov.vn/p/home/dvc-chi-tiet.html?ma=1"},
     ])
     page = text_of(client.get("/services/1.001193"))
-    assert '<a href="/static/forms/mau-to-khai-dang-ky-khai-sinh.pdf" download>Tờ khai (PDF)</a>' in page
-    assert '<a href="https://dichvucong.gov.vn/to-khai.docx">Tờ khai trên Cổng quốc gia</a>' in page
+    size = (STATIC / "forms" / "mau-to-khai-dang-ky-khai-sinh.pdf").stat().st_size
+    kb = f"{max(1, round(size / 1024))} KB"
+    # A file says what it is: format, and size where the portal knows it.
+    assert (f'<a class="form-link form-file" href="/static/forms/mau-to-khai-dang-ky-khai-sinh.pdf" '
+            f'download>Tải về (PDF, {kb})<span class="visually-hidden">: Tờ khai (PDF)</span></a>') in page
+    assert ('<a class="form-link form-file" href="https://dichvucong.gov.vn/to-khai.docx">Tải về (DOCX)'
+            in page)
+    # A page says where it goes, and that it leaves the site.
+    assert ('href="https://dichvucong.gov.vn/p/home/dvc-chi-tiet.html?ma=1" rel="external noopener">'
+            'Xem mẫu trên Cổng Dịch vụ công quốc gia') in page
+    assert "(sang trang ngoài)" in page
     with client.get("/static/forms/mau-to-khai-dang-ky-khai-sinh.pdf") as form:
         assert form.status_code == 200 and form.data.startswith(b"%PDF")
 

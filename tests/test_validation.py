@@ -24,7 +24,8 @@ def errors(**overrides) -> dict[str, list[str]]:
 def test_valid_record_comes_back_clean():
     clean = check()
     assert clean["level"] == 3
-    assert clean["documents"][0] == {"name": "Tờ khai đăng ký khai sinh", "copies": 1}
+    assert clean["documents"][0] == {"name": "Tờ khai đăng ký khai sinh", "copies": 1,
+                                     "copy_type": None, "group": "submit", "condition": None}
     assert clean["steps"][2] == "Trả Giấy khai sinh cho người có yêu cầu."
 
 

@@ -19,7 +19,7 @@ from catalogue.text import clean_line, sort_key
 from catalogue.uploads import UploadError, store_upload, url_of
 from catalogue.validation import ValidationError, validate_service
 
-from .forms import RowAction, ServiceForm, options, place_errors, record_from
+from .forms import ROWS, RowAction, ServiceForm, options, place_errors, record_from
 
 
 @dataclass
@@ -46,7 +46,7 @@ def set_choices(form: ServiceForm, lookups: Lookups) -> None:
 def blank_form(lookups: Lookups) -> ServiceForm:
     agency = "" if is_admin(current_user) else current_user.agency.code
     form = ServiceForm(formdata=None, data={
-        "agency": agency, "level": "", "steps": [""], "documents": [{"name": "", "copies": "1"}],
+        "agency": agency, "level": "", "steps": [""], "documents": [dict(ROWS["documents"])],
         "legal_basis": [""], "forms": [], "version": "",
     })
     set_choices(form, lookups)

@@ -30,32 +30,66 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from catalogue.validation import LABELS
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, MAX_QUERY_CHARS, STATUS_LABELS, TIER_LABELS
-
-# The repeatable parts and the empty row each gets when "add" is pressed.
-ROWS: dict[str, Any] = {
-    "steps": "",
-    "documents": {"name": "", "copies": "1"},
-    "legal_basis": "",
-    "forms": {"title": "", "url": ""},
-}
-
-
-class DocumentRow(Form):
-    name = StringField("Tên giấy tờ")
-    copies = StringField("Số bản", default="1")
-
-
-class FormRow(Form):
-    title = StringField("Tiêu đề mẫu")
-    url = StringField("Đường dẫn (http/https)")
-    file = FileField("hoặc tải tệp lên (PDF, DOC, DOCX, XLS, XLSX, ODT)")
+from catalogue.vocabulary import (
+    AUDIENCE_LABELS,
+    CHANNEL_LABELS,
+    COPY_TYPE_LABELS,
+    DOCUMENT_GROUP_LABELS,
+    FORM_KIND_LABELS,
+    LEVEL_LABELS,
+    MAX_QUERY_CHARS,
+    STATUS_LABELS,
+    TIER_LABELS,
+)
 
 
 def options(pairs: Any, blank: str | None = None) -> list[SelectChoice]:
     """Select options from (value, label) pairs, with an optional empty first option."""
     items = [SelectChoice("", blank)] if blank is not None else []
     return items + [SelectChoice(str(value), label) for value, label in pairs]
+
+
+
+# The repeatable parts and the empty row each gets when "add" is pressed.
+ROWS: dict[str, Any] = {
+    "steps": "",
+    "documents": {"name": "", "copies": "1", "copy_type": "", "group": "submit", "condition": ""},
+    "document_notes": "",
+    "channels": {"kind": "", "processing_days": "", "processing_time": "", "fee": "",
+                 "fee_vnd": "", "description": ""},
+    "legal_basis": "",
+    "forms": {"title": "", "url": "", "kind": ""},
+}
+# Values a new row starts with: a row holding only these is blank and left out.
+ROW_DEFAULTS = {"copies": "1", "group": "submit"}
+
+
+class DocumentRow(Form):
+    name = StringField("Tên giấy tờ")
+    copies = StringField("Số bản", default="1")
+    copy_type = SelectField("Loại bản", choices=options(COPY_TYPE_LABELS.items(), "Không ghi"),
+                            validate_choice=False)
+    group = SelectField("Nhóm", choices=options(DOCUMENT_GROUP_LABELS.items()), default="submit",
+                        validate_choice=False)
+    condition = StringField("Trường hợp cần (để trống nếu luôn cần)")
+
+
+class ChannelRow(Form):
+    kind = SelectField("Hình thức nộp", choices=options(CHANNEL_LABELS.items(), "– Chọn –"),
+                       validate_choice=False)
+    processing_days = StringField("Số ngày làm việc")
+    processing_time = StringField("Thời hạn (như công bố)")
+    fee = StringField("Phí, lệ phí (như công bố)")
+    fee_vnd = StringField("Số tiền (đồng; 0 = miễn phí)")
+    description = StringField("Mô tả")
+
+
+class FormRow(Form):
+    title = StringField("Tiêu đề mẫu")
+    url = StringField("Đường dẫn (http/https)")
+    kind = SelectField("Loại liên kết", choices=options(FORM_KIND_LABELS.items(), "Tự nhận biết"),
+                       validate_choice=False)
+    file = FileField("hoặc tải tệp lên (PDF, DOC, DOCX, XLS, XLSX, ODT)")
 
 
 def _choices(labels: dict[Any, str]) -> list[SelectChoice]:
@@ -74,9 +108,11 @@ class ServiceForm(FlaskForm):
     audience = SelectField(LABELS["audience"], choices=_choices(AUDIENCE_LABELS),
                            validate_choice=False)
     summary = TextAreaField(LABELS["summary"])
-    steps = FieldList(StringField("Bước"))
+    steps = FieldList(TextAreaField("Bước"))
     method = TextAreaField(LABELS["method"])
     documents = FieldList(FormField(DocumentRow))
+    document_notes = FieldList(StringField("Ghi chú"))
+    channels = FieldList(FormField(ChannelRow))
     processing_days = StringField(LABELS["processing_days"] + " (ngày làm việc)")
     fees = TextAreaField(LABELS["fees"])
     result = TextAreaField(LABELS["result"])
@@ -91,11 +127,11 @@ class ServiceForm(FlaskForm):
         """The repeatable parts as typed, blank rows included (for re-rendering)."""
         return {
             "steps": [f.data or "" for f in self.steps],
-            "documents": [{"name": r.form.name.data or "", "copies": r.form.copies.data or ""}
-                          for r in self.documents],
+            "documents": [_row(r, ROWS["documents"]) for r in self.documents],
+            "document_notes": [f.data or "" for f in self.document_notes],
+            "channels": [_row(r, ROWS["channels"]) for r in self.channels],
             "legal_basis": [f.data or "" for f in self.legal_basis],
-            "forms": [{"title": r.form.title.data or "", "url": r.form.url.data or ""}
-                      for r in self.forms],
+            "forms": [_row(r, ROWS["forms"]) for r in self.forms],
         }
 
     def typed(self) -> dict[str, Any]:
@@ -107,9 +143,13 @@ class ServiceForm(FlaskForm):
         return data
 
 
+def _row(entry: Any, keys: dict[str, str]) -> dict[str, str]:
+    return {k: entry.form[k].data or "" for k in keys}
+
+
 def _blank(row: Any) -> bool:
     if isinstance(row, dict):
-        return all(not str(v or "").strip() or (k == "copies" and str(v).strip() == "1")
+        return all(not str(v or "").strip() or ROW_DEFAULTS.get(k) == str(v).strip()
                    for k, v in row.items())
     return not str(row or "").strip()
 

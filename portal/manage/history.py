@@ -13,7 +13,16 @@ from catalogue.access import can_edit_service
 from catalogue.editing import EditRefused, revert_service
 from catalogue.models import Revision, Service
 from catalogue.operations import ConflictError, Lookups
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, STATUS_LABELS, TIER_LABELS, VIETNAM_TZ
+from catalogue.vocabulary import (
+    AUDIENCE_LABELS,
+    CHANNEL_LABELS,
+    COPY_TYPE_LABELS,
+    DOCUMENT_GROUP_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    TIER_LABELS,
+    VIETNAM_TZ,
+)
 
 from ..extensions import db
 from . import bp
@@ -42,7 +51,15 @@ def change_lines(value: Any, key: str = "") -> list[str]:
         lines = []
         for item in value:
             if isinstance(item, dict) and "copies" in item:
-                lines.append(f"{item.get('name', '')} ({item.get('copies')} bản)")
+                extra = "".join(f"; {label}" for label in (
+                    COPY_TYPE_LABELS.get(item.get("copy_type") or ""),
+                    DOCUMENT_GROUP_LABELS.get(item.get("group") or "") if item.get("group") == "show" else "",
+                    item.get("condition")) if label)
+                lines.append(f"{item.get('name', '')} ({item.get('copies')} bản{extra})")
+            elif isinstance(item, dict) and "kind" in item and "url" not in item:
+                parts = [CHANNEL_LABELS.get(item["kind"], str(item["kind"])), item.get("processing_time"),
+                         item.get("fee"), item.get("description")]
+                lines.append(" – ".join(str(p) for p in parts if p))
             elif isinstance(item, dict):
                 lines.append(f"{item.get('title', '')} – {item.get('url', '')}")
             else:

@@ -36,6 +36,7 @@ from ..params.listing import (
 from ..public_url import external_url
 from ..view_tally import count_view
 from . import bp
+from .service_sheet import build_sheet
 
 HOME_FIELDS = 12
 HOME_SERVICES = 8
@@ -110,7 +111,9 @@ def service_page(code: str) -> str | Response:
     found = find_service(db.session, code) if CODE_RE.match(code) else None
     if found is None or not found.is_public:
         abort(404)
-    return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency))
+    sheet = build_sheet(found, current_app.config["UPLOAD_DIR"], current_app.static_folder)
+    return render_template("public/service.html", service=found, sheet=sheet,
+                           ancestors=ancestors_of(found.agency))
 
 
 @bp.get("/agencies")
