@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from catalogue.history import rebuild_superseded  # noqa: E402
 from catalogue.models import Agency, Field, Revision, Service  # noqa: E402
+from catalogue.vocabulary import default_online_kind  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
@@ -84,6 +85,7 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
             else rng.choices(["district", "commune"], weights=[7, 3])[0],
             "audience": rng.choice(["citizen", "business", "both"]),
         }
+        state["online_kind"] = default_online_kind(state["level"]).value
         when = START + timedelta(days=rng.randrange(SPAN_DAYS), seconds=rng.randrange(86400))
         history = [("create", when, dict(state))]
         if rng.random() < 0.92:
@@ -94,6 +96,7 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
                 when += timedelta(days=rng.randrange(10, 700), seconds=rng.randrange(86400))
                 if rng.random() < 0.6 and state["level"] < 4:
                     state["level"] += 1
+                    state["online_kind"] = default_online_kind(state["level"]).value
                 history.append(("update", when, dict(state)))
             if rng.random() < 0.1:
                 when += timedelta(days=rng.randrange(30, 900))
@@ -106,6 +109,7 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
             "tier": state["tier"], "audience": state["audience"], "summary": "", "steps": [],
             "method": "", "documents": [], "processing_days": None, "fees": "", "result": "",
             "legal_basis": [], "requirements": "", "forms": [], "online_url": None,
+            "online_kind": state["online_kind"],
             "status": state["status"], "published_at": published_at, "created_at": history[0][1],
             "updated_at": history[-1][1], "version": len(history),
         })
