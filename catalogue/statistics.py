@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from .clock import end_of_day
 from .growth import MonthPoint, PeriodChange, compute_growth, compute_period_change
 from .history import published_at
-from .models import Agency, Field, Revision, Service, Status
+from .models import Agency, Field, Revision, Service
+from .publication import public_on
 from .schemes import Scheme, empty_kinds, scheme_on
 from .text import sort_key
 from .vocabulary import AUDIENCES, LEVELS, TIERS, is_online
@@ -37,14 +38,14 @@ from .vocabulary import AUDIENCES, LEVELS, TIERS, is_online
 
 
 def count_by_level(session: Session) -> dict[int, int]:
-    """Published services by level now, every level present (zeros included).
+    """Public services by level now (published and applying today), every level present.
 
     Reads the service rows (their state is the latest revision's): the home page asks
     on every request and needs no history.
     """
     rows = session.execute(
         select(Service.level, func.count())
-        .where(Service.status == Status.PUBLISHED)
+        .where(public_on())
         .group_by(Service.level)
     )
     counts = dict.fromkeys(LEVELS, 0)
