@@ -15,6 +15,7 @@ from typing import Any
 
 from . import checks
 from .checks import CODE_RE, LABELS, Checker, FieldError, ValidationError, is_http_url
+from .clock import today_vn
 from .text import clean_line
 from .vocabulary import (
     AUDIENCE_LABELS,
@@ -303,7 +304,7 @@ def _publication_day(r: _Record) -> date | None:
     if r.out.get("status") in (None, "", Status.DRAFT):
         return None
     stamp = r.out.get("published_at")
-    return stamp.astimezone(VIETNAM_TZ).date() if stamp else datetime.now(VIETNAM_TZ).date()
+    return stamp.astimezone(VIETNAM_TZ).date() if stamp else today_vn()
 
 
 def check_history(r: _Record) -> None:
