@@ -211,7 +211,7 @@ def _form(item: str) -> dict[str, Any]:
 
 def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     """A CSV row holds list cells one item a line (see the list cells above); a step's
-    sub-items are its lines starting "- ".
+    sub-items are its lines starting "- "; the decision is number|date.
 
     Every cell first loses one leading apostrophe: ``export`` puts one in front of a cell
     a spreadsheet would run as a formula (or that starts with an apostrophe), see
@@ -225,7 +225,10 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     record["documents"] = [_document(i) for i in _split_items(row.get("documents") or "")]
     record["channels"] = [_channel(i) for i in _split_items(row.get("channels") or "")]
     record["forms"] = [_form(i) for i in _split_items(row.get("forms") or "")]
-    for key in ("processing_days", "online_url", "published_at", "updated_at"):
+    decision = (row.get("decision") or "").strip()
+    record["decision"] = _pair(decision, "number", "date") if decision else None
+    for key in ("processing_days", "online_url", "published_at", "updated_at", "online_kind",
+                "partial_reason", "effective_from", "abolished_on"):
         if record.get(key) == "":
             record[key] = None
     return record
@@ -279,6 +282,8 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
         elif key in ("documents", "channels", "forms"):
             keys = {"documents": DOCUMENT_KEYS, "channels": CSV_CHANNEL_KEYS, "forms": FORM_KEYS}[key]
             cells[key] = "\n".join(_join(item.get(k) for k in keys) for item in value or [])
+        elif key == "decision":
+            cells[key] = _join((value.get("number"), value.get("date"))) if value else ""
         else:
             cells[key] = "" if value is None else str(value)
     return {key: escape_cell(text) for key, text in cells.items()}

@@ -59,6 +59,9 @@ def test_editor_creates_publishes_edits_and_archives_a_service(page, live_server
     page.locator("input[name='forms-0-file']").set_input_files(
         files=[{"name": "to-khai-ket-hon.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     page.get_by_label("Địa chỉ nộp hồ sơ trực tuyến", exact=True).fill("https://dichvucong.daklak.gov.vn/ket-hon")
+    # Decree 224/2026: a service only partly online says why (both spouses sign in person).
+    page.get_by_label("Hình thức trực tuyến", exact=True).select_option("partial")
+    page.get_by_label("Lý do chỉ trực tuyến một phần", exact=True).select_option("presence")
     page.get_by_role("button", name="Lưu", exact=True).last.click()
 
     page.get_by_text("Đã tạo bản nháp “Đăng ký kết hôn”").wait_for()

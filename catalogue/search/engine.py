@@ -24,7 +24,9 @@ import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..vocabulary import AUDIENCES, FACETS, TIERS
+from ..clock import today_vn
+from ..publication import day_number
+from ..vocabulary import AUDIENCES, FACETS, ONLINE_KINDS, TIERS
 from .analysis import bigrams
 from .build import build_generation
 from .generations import IndexHome
@@ -177,6 +179,7 @@ class SearchEngine:
         rebuild it and run once more."""
         with self.lock:
             view = self.ready(db)
+            view.use_day(day_number(today_vn()))  # what applies today, by the catalogue's clock
             try:
                 return work(view)
             except (SQLAlchemyError, IndexUnavailable):
@@ -551,6 +554,8 @@ def _distance(a: str, b: str) -> int:
 
 
 def facet_value(name: str, value: int) -> str:
+    if name == "online_kind":
+        return ONLINE_KINDS[value] if value < len(ONLINE_KINDS) else str(value)
     if name == "tier":
         return TIERS[value] if value < len(TIERS) else str(value)
     if name == "audience":

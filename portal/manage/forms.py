@@ -38,6 +38,8 @@ from catalogue.vocabulary import (
     FORM_KIND_LABELS,
     LEVEL_LABELS,
     MAX_QUERY_CHARS,
+    ONLINE_KIND_LABELS,
+    PARTIAL_REASON_LABELS,
     STATUS_LABELS,
     TIER_LABELS,
 )
@@ -47,7 +49,6 @@ def options(pairs: Any, blank: str | None = None) -> list[SelectChoice]:
     """Select options from (value, label) pairs, with an optional empty first option."""
     items = [SelectChoice("", blank)] if blank is not None else []
     return items + [SelectChoice(str(value), label) for value, label in pairs]
-
 
 
 # The repeatable parts and the empty row each gets when "add" is pressed.
@@ -92,6 +93,13 @@ class FormRow(Form):
     file = FileField("hoặc tải tệp lên (PDF, DOC, DOCX, XLS, XLSX, ODT)")
 
 
+class DecisionRow(Form):
+    """The act that published the procedure (form names decision-number, decision-date)."""
+
+    number = StringField("Số quyết định")
+    date = StringField("Ngày quyết định", render_kw={"type": "date"})
+
+
 def _choices(labels: dict[Any, str]) -> list[SelectChoice]:
     return options(labels.items(), "– Chọn –")
 
@@ -120,6 +128,13 @@ class ServiceForm(FlaskForm):
     requirements = TextAreaField(LABELS["requirements"])
     forms = FieldList(FormField(FormRow))
     online_url = URLField(LABELS["online_url"])
+    online_kind = SelectField(LABELS["online_kind"], validate_choice=False,
+                              choices=options(ONLINE_KIND_LABELS.items(), "– Theo mức độ –"))
+    partial_reason = SelectField(LABELS["partial_reason"], validate_choice=False,
+                                 choices=options(PARTIAL_REASON_LABELS.items(), "– Không –"))
+    decision = FormField(DecisionRow, label=LABELS["decision"])
+    effective_from = StringField(LABELS["effective_from"], render_kw={"type": "date"})
+    abolished_on = StringField(LABELS["abolished_on"], render_kw={"type": "date"})
     version = HiddenField()
     save = SubmitField("Lưu")
 
@@ -138,7 +153,10 @@ class ServiceForm(FlaskForm):
         """Everything the editor typed, as form data to render again."""
         data = {name: self[name].data for name in (
             "code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
-            "processing_days", "fees", "result", "requirements", "online_url", "version")}
+            "processing_days", "fees", "result", "requirements", "online_url", "online_kind",
+            "partial_reason", "effective_from", "abolished_on", "version")}
+        data["decision"] = {"number": self.decision.form.number.data or "",
+                            "date": self.decision.form.date.data or ""}
         data.update(self.rows())
         return data
 
@@ -162,6 +180,8 @@ def record_from(form: ServiceForm) -> tuple[dict[str, Any], dict[str, list[int]]
     """
     data = form.typed()
     record: dict[str, Any] = {k: v for k, v in data.items() if k not in ROWS and k != "version"}
+    if not any(str(v).strip() for v in record["decision"].values()):
+        record["decision"] = None
     positions: dict[str, list[int]] = {}
     for key, rows in form.rows().items():
         kept = [(i, row) for i, row in enumerate(rows) if not _blank(row)]

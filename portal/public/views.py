@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from catalogue.classification import classification_history, history_line
 from catalogue.directory import (
     ancestors_of,
     build_agency_tree,
@@ -112,8 +113,10 @@ def service_page(code: str) -> str | Response:
     if found is None or not found.is_public:
         abort(404)
     sheet = build_sheet(found, current_app.config["UPLOAD_DIR"], current_app.static_folder)
+    periods = classification_history(db.session, found)
     return render_template("public/service.html", service=found, sheet=sheet,
-                           ancestors=ancestors_of(found.agency))
+                           ancestors=ancestors_of(found.agency),
+                           classification=periods, classification_line=history_line(periods))
 
 
 @bp.get("/agencies")

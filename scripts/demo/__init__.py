@@ -1,2 +1,1 @@
-"""The demo converter's parts: one module per flattened table of the source, and the
-parse report. ``scripts/build_demo.py`` puts them together."""
+"""Parts of the demo converter (scripts/build_demo.py), one module per concern."""
