@@ -177,6 +177,18 @@ def worker(url: str, index_dir: str, queries: list[str]) -> dict[str, Any]:
             out[f"module_{label}"] = percentiles(samples)
             out[f"module_{label}_cpu"] = percentiles(cpu)
         out["totals"] = totals
+        # Issue 12.13a: twelve long random words once cost 340-500 ms in "did you mean".
+        rnd, samples, cpu = random.Random(13), [], []
+        for _ in range(20):
+            q = " ".join("".join(rnd.choices("abcdeghiklmnopqrstuvxy", k=rnd.randint(9, 16)))
+                         for _ in range(12))
+            t, c = time.perf_counter(), time.process_time()
+            search_services(db.session, SearchQuery(q=q, per_page=20))
+            samples.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+            db.session.remove()
+        out["random_words"] = percentiles(samples)
+        out["random_words_cpu"] = percentiles(cpu)
         client = app.test_client()
         status = client.get("/api/v1/services", query_string={"q": "khai sinh"}).status_code
         if status == 200:
@@ -293,6 +305,9 @@ def run_size(n: int, query_count: int, workdir: Path) -> None:
         c50, c95 = w[f"module_{label}_cpu"]
         print(f"search module ({label}): p50 {p50:.1f} ms, p95 {p95:.1f} ms "
               f"(CPU time: p50 {c50:.1f} ms, p95 {c95:.1f} ms)")
+    p50, p95 = w["random_words"]
+    print(f"twelve long random words (did you mean): p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+          f"(CPU time: p50 {w['random_words_cpu'][0]:.1f} ms, p95 {w['random_words_cpu'][1]:.1f} ms)")
     if "api_warm" in w:
         p50, p95 = w["api_warm"]
         c50, c95 = w["api_warm_cpu"]

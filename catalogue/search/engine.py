@@ -1,14 +1,15 @@
 """The search engine of one index directory: keeps it open, repaired and synced, and
 answers queries and prefix suggestions with document-level numpy arithmetic.
 
-Ranking (BM25 per field, summed with field weights):
-- every folded query word must occur in the name, code, agency or body (AND);
-- name and code weigh 3, agency 1.5, body 1;
-- a word typed with diacritics adds a bonus where the name holds that exact form, so
-  "bản" ranks "bản" above "bán" and "ban" although all three match;
-- each adjacent pair of query words found side by side in the name adds a bonus, so
-  the phrase "giay phep lai xe" outranks the same words scattered.
-Each facet is counted over the matches with every *other* filter applied.
+Ranking (see ``evaluate`` and the README's "Search ranking"): the query's clauses
+(``understanding.py``: typed words, vocabulary phrases, their weighted alternatives) are
+matched in the name, code, agency and body; a service's score is its coverage of the
+meaningful words (rare words and the name weigh more), then the phrase standing in the
+name, the share of the name the query holds, BM25 per clause (name and code 3, agency
+1.5, body 1), the typed diacritics ("bản" above "bán"), a small penalty for a variant
+procedure not asked for and a small bonus for popularity. Most words suffice: services
+matching all but a third of the clauses are found. Each facet is counted over the
+matches with every *other* filter applied.
 """
 
 from __future__ import annotations
