@@ -230,7 +230,7 @@ def test_statistics_page_with_an_empty_catalogue(client: Any) -> None:
 def test_numbers_use_vietnamese_format(client: Any) -> None:
     from bench.statistics_page import build_catalogue
 
-    build_catalogue(db.session, 2500)
+    build_catalogue(db.session, 3500)
     db.session.commit()
     body = client.get("/api/v1/statistics").get_json()
     assert body["online_total"] > 1000
