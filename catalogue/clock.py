@@ -8,6 +8,8 @@ the server's own zone: ``as_of=2011-07-07`` counts what had taken effect before
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -30,8 +32,31 @@ def end_of_day(day: date) -> datetime:
     return min(start_next.astimezone(UTC), _LAST_INSTANT)
 
 
+# The instant every "now" of the catalogue reads (None: the system clock). Tests set it
+# through :func:`frozen_at`, so "open now" and "today" can be asserted at a chosen moment.
+_fixed_now: datetime | None = None
+
+
+def now_vn() -> datetime:
+    """The current instant in Vietnam time (aware, UTC+7)."""
+    return (_fixed_now or datetime.now(UTC)).astimezone(VIETNAM_TZ)
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Make :func:`now_vn` and :func:`today_vn` answer ``moment`` (aware) inside the block."""
+    global _fixed_now
+    if moment.tzinfo is None:
+        raise ValueError("frozen_at needs an aware datetime")
+    before, _fixed_now = _fixed_now, moment
+    try:
+        yield
+    finally:
+        _fixed_now = before
+
+
 def today_vn() -> date:
-    return datetime.now(VIETNAM_TZ).date()
+    return now_vn().date()
 
 
 def month_key(day: date) -> str:

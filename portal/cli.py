@@ -72,10 +72,28 @@ def _import_file(path: Path, actor: Actor) -> None:
     )
 
 
+def _load_places() -> None:
+    from catalogue.places import ATTRIBUTION, load_places, read_place_data
+
+    report = load_places(db.session, read_place_data())
+    db.session.commit()
+    click.echo(f"Đã nạp {report.communes} xã, phường ({report.created} mới) và "
+               f"{report.old_places} dòng địa danh cũ. {ATTRIBUTION}.")
+
+
+@click.command("load-places")
+@with_appcontext
+def load_places_command() -> None:
+    """Load today's communes and the old place names that lead to them (safe to run again)."""
+    _load_places()
+
+
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
-    """Load the demo catalogue of Đắk Lắk (July 2011); does nothing if services exist."""
+    """Load the demo catalogue of Đắk Lắk (July 2011); does nothing if services exist.
+    Today's communes are loaded (or refreshed) every time."""
+    _load_places()
     count = db.session.scalar(select(func.count()).select_from(Service))
     if count:
         click.echo(f"Đã có {count} dịch vụ trong cơ sở dữ liệu: không nạp dữ liệu mẫu.")
@@ -218,7 +236,8 @@ def prune_uploads_command(older_than_hours: float) -> None:
 
 
 COMMANDS = [
-    init_db_command, load_demo_command, import_command, export_command, create_user_command,
+    init_db_command, load_places_command, load_demo_command, import_command, export_command,
+    create_user_command,
     reindex_command, search_index_group, prune_uploads_command,
 ]
 
