@@ -81,6 +81,15 @@ def _load_places() -> None:
                f"{report.old_places} dòng địa danh cũ. {ATTRIBUTION}.")
 
 
+def _load_demo_points() -> None:
+    from catalogue.demo_points import create_demo_points
+
+    added = create_demo_points(db.session)
+    db.session.commit()
+    if added:
+        click.echo(f"Đã thêm {added} điểm tiếp nhận hồ sơ (dữ liệu minh họa).")
+
+
 @click.command("load-places")
 @with_appcontext
 def load_places_command() -> None:
@@ -92,8 +101,10 @@ def load_places_command() -> None:
 @with_appcontext
 def load_demo_command() -> None:
     """Load the demo catalogue of Đắk Lắk (July 2011); does nothing if services exist.
-    Today's communes are loaded (or refreshed) every time."""
+    Today's communes are loaded (or refreshed) every time, and the demo's service points
+    that are missing added."""
     _load_places()
+    _load_demo_points()
     count = db.session.scalar(select(func.count()).select_from(Service))
     if count:
         click.echo(f"Đã có {count} dịch vụ trong cơ sở dữ liệu: không nạp dữ liệu mẫu.")
