@@ -66,6 +66,9 @@ class SearchQuery:
     field: str | None = None
     tier: str | None = None
     audience: str | None = None
+    # Today's commune (slug) a person lives in: keeps the services handled at its centre,
+    # i.e. tier ``commune`` (see portal/params/listing.py); not an index field.
+    commune: str | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20

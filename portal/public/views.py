@@ -35,6 +35,7 @@ from ..params.listing import (
 )
 from ..view_tally import count_view
 from . import bp
+from .places import service_place
 
 HOME_FIELDS = 12
 HOME_SERVICES = 8
@@ -97,18 +98,23 @@ def services():
 
 @bp.get("/services/<code>")
 def service(code: str):
-    response = current_app.make_response(service_page(code))
+    # With a commune chosen the page says whether its centre is open now: never cached.
+    page = render_service(code) if request.args.get("commune") else service_page(code)
+    response = current_app.make_response(page)
     if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
         count_view(response, code)
     return response
 
 
-@cached
-def service_page(code: str) -> str | Response:
+def render_service(code: str) -> str | Response:
     found = find_service(db.session, code) if CODE_RE.match(code) else None
     if found is None or not found.is_public:
         abort(404)
-    return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency))
+    return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency),
+                           place=service_place(found))
+
+
+service_page = cached(render_service)
 
 
 @bp.get("/agencies")
