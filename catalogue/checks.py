@@ -32,6 +32,7 @@ LABELS: dict[str, str] = {
     "requirements": "Yêu cầu, điều kiện",
     "forms": "Mẫu đơn, tờ khai",
     "online_url": "Địa chỉ nộp hồ sơ trực tuyến",
+    "life_events": "Sự kiện cuộc sống",
     "status": "Trạng thái",
     "published_at": "Ngày công bố",
     "updated_at": "Ngày cập nhật",

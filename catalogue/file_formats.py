@@ -151,6 +151,7 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
     record["steps"] = _split_items(row.get("steps") or "")
     record["legal_basis"] = _split_items(row.get("legal_basis") or "")
+    record["life_events"] = _split_items(row.get("life_events") or "")
     record["documents"] = [_pair(i, "name", "copies") for i in _split_items(row.get("documents") or "")]
     for doc in record["documents"]:
         doc["copies"] = doc["copies"] or 1
@@ -202,7 +203,7 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
     cells = {}
     for key in CSV_COLUMNS:
         value = record.get(key)
-        if key in ("steps", "legal_basis"):
+        if key in ("steps", "legal_basis", "life_events"):
             cells[key] = "\n".join(value or [])
         elif key == "documents":
             cells[key] = "\n".join(f"{d['name']}|{d['copies']}" for d in value or [])

@@ -23,7 +23,7 @@ from .vocabulary import VIETNAM_TZ
 CONTENT_KEYS = (
     "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps",
     "method", "documents", "processing_days", "fees", "result", "legal_basis",
-    "requirements", "forms", "online_url",
+    "requirements", "forms", "online_url", "life_events",
 )
 
 # Which status may follow which, and the name the history gives the move.
@@ -106,6 +106,7 @@ def content_of(service: Service) -> dict[str, Any]:
         "requirements": service.requirements,
         "forms": [dict(f) for f in service.forms or []],
         "online_url": service.online_url,
+        "life_events": list(service.life_events or []),
     }
 
 

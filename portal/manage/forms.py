@@ -22,13 +22,16 @@ from wtforms import (
     SearchField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from catalogue.life_events import AUDIENCE_TITLES, vocabulary
 from catalogue.validation import LABELS
 from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, MAX_QUERY_CHARS, STATUS_LABELS, TIER_LABELS
 
@@ -84,6 +87,11 @@ class ServiceForm(FlaskForm):
     requirements = TextAreaField(LABELS["requirements"])
     forms = FieldList(FormField(FormRow))
     online_url = URLField(LABELS["online_url"])
+    # Checkboxes, one per life event (catalogue/data/life_events.json); the rule set checks them.
+    life_events = SelectMultipleField(
+        LABELS["life_events"], validate_choice=False, widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        choices=options((e.code, f"{e.name} ({AUDIENCE_TITLES[e.audience]})") for e in vocabulary().events))
     version = HiddenField()
     save = SubmitField("Lưu")
 
@@ -102,7 +110,8 @@ class ServiceForm(FlaskForm):
         """Everything the editor typed, as form data to render again."""
         data = {name: self[name].data for name in (
             "code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
-            "processing_days", "fees", "result", "requirements", "online_url", "version")}
+            "processing_days", "fees", "result", "requirements", "online_url", "life_events",
+            "version")}
         data.update(self.rows())
         return data
 
