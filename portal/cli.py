@@ -7,6 +7,7 @@ with status 1 and a message, never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine, func, select
 
 from catalogue.accounts import AccountError, create_user
-from catalogue.file_formats import ImportFileError, read_catalogue
+from catalogue.file_formats import Catalogue, ImportFileError, read_catalogue
 from catalogue.models import Role, Service
 from catalogue.operations import Actor
 from catalogue.transfer import export_catalogue, import_catalogue
@@ -53,9 +54,11 @@ def init_db_command() -> None:
     click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
 
-def _import_file(path: Path, actor: Actor) -> None:
+def _import_file(path: Path, actor: Actor, prepare: Callable[[Catalogue], object] | None = None) -> None:
     try:
         catalogue = read_catalogue(path, current_app.config["IMPORT_MAX_BYTES"])
+        if prepare is not None:
+            prepare(catalogue)
         report = import_catalogue(db.session, catalogue, actor)
     except ImportFileError as exc:
         db.session.rollback()
@@ -111,7 +114,14 @@ def load_demo_command() -> None:
         return
     demo = resources.files("catalogue") / "demo" / DEMO_FILE
     with resources.as_file(demo) as path:
-        _import_file(Path(path), Actor("load-demo"))
+        _import_file(Path(path), Actor("load-demo"), _tag_demo_life_events)
+
+
+def _tag_demo_life_events(catalogue: Catalogue) -> None:
+    """Demo assumption (catalogue/demo_life_events.py): life events guessed from names."""
+    from catalogue.demo_life_events import tag_records
+
+    tag_records(record for _, record in catalogue.services)
 
 
 @click.command("import")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.columns import FixedBytesColumn
-from whoosh.fields import COLUMN, ID, FieldType, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, FieldType, Schema
 
 from ..vocabulary import AUDIENCES, TIERS
 from .analysis import FastExistence, FastFrequency, VietnameseAnalyzer, bigrams, fold_text, folded_words
@@ -65,6 +65,8 @@ def build_schema() -> Schema:
         agency=VText(),
         body=VText(presence=True),
         meta=COLUMN(FixedBytesColumn(META.itemsize)),
+        # Life-event codes as whole terms: a filter and a facet, never ranked.
+        life_events=KEYWORD(scorable=False),
     )
 
 
@@ -112,4 +114,5 @@ def document_of(row: dict[str, Any]) -> dict[str, Any]:
         "agency": agency_words,
         "body": body_words,
         "meta": meta,
+        "life_events": " ".join(row.get("life_events") or []),
     }

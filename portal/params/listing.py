@@ -15,6 +15,7 @@ from flask import g, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from catalogue.life_events import life_event_codes, vocabulary
 from catalogue.models import Agency, Commune, Field
 from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
 from catalogue.text import clean_line
@@ -22,7 +23,8 @@ from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, MAX_QUERY_CHARS,
 
 from ..extensions import db
 
-PARAMS = ("q", "level", "agency", "field", "tier", "audience", "commune", "sort", "page", "per_page")
+PARAMS = ("q", "level", "agency", "field", "tier", "audience", "commune", "life_event", "sort", "page",
+          "per_page")
 
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
@@ -110,6 +112,7 @@ def parse_listing_args(
         tier=tier,
         audience=_choice(args, "audience", AUDIENCE_LABELS, "Đối tượng (audience)"),
         commune=commune,
+        life_event=_code(args, "life_event", life_event_codes(), "sự kiện cuộc sống"),
         sort=sort,
         page=_integer(args, "page", 1, MAX_PAGE, 1, "Số trang (page)"),
         per_page=_integer(args, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE, "Số mục mỗi trang (per_page)"),
@@ -141,7 +144,8 @@ def facet_labels(agencies: dict[str, str], fields: dict[str, str]) -> dict[str, 
     """What each filter value is called on the page, by filter: plain lookups, as a page
     of results names some 130 values."""
     return {"level": {str(k): v for k, v in LEVEL_LABELS.items()}, "agency": agencies,
-            "field": fields, "tier": dict(TIER_LABELS), "audience": dict(AUDIENCE_LABELS)}
+            "field": fields, "tier": dict(TIER_LABELS), "audience": dict(AUDIENCE_LABELS),
+            "life_event": {e.code: e.name for e in vocabulary().events}}
 
 
 def run_search(query: SearchQuery) -> SearchResult:
@@ -188,6 +192,7 @@ def query_args(query: SearchQuery, **changes: object) -> dict[str, object]:
     values: dict[str, object] = {
         "q": query.q, "level": query.level, "agency": query.agency, "field": query.field,
         "tier": query.tier, "audience": query.audience, "commune": query.commune,
+        "life_event": query.life_event,
         "sort": None if query.sort == ("relevance" if query.q else "name") else query.sort,
         "page": query.page if query.page != 1 else None,
         "per_page": query.per_page if query.per_page != DEFAULT_PER_PAGE else None,

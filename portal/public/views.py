@@ -15,6 +15,7 @@ from catalogue.directory import (
     published_services_for_sitemap,
     published_services_of,
 )
+from catalogue.life_events import related_services
 from catalogue.models import Agency
 from catalogue.operations import find_service
 from catalogue.search import SearchQuery
@@ -111,7 +112,7 @@ def render_service(code: str) -> str | Response:
     if found is None or not found.is_public:
         abort(404)
     return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency),
-                           place=service_place(found))
+                           place=service_place(found), related=related_services(db.session, found))
 
 
 service_page = cached(render_service)
