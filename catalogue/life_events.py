@@ -112,6 +112,21 @@ def services_of_event(session: Session, event: LifeEvent) -> list[Service]:
     return sorted(tagged, key=lambda s: journey_key(event, s.name))
 
 
+def codes_by_event(session: Session) -> dict[str, list[str]]:
+    """Codes of the published services of every event, in journey order: one query of
+    four columns, for the API's whole list."""
+    rows = session.execute(select(Service.code, Service.name, Service.life_events).where(
+        Service.status == Status.PUBLISHED, cast(Service.life_events, String) != "[]"))
+    found: dict[str, list[tuple[str, str]]] = {e.code: [] for e in vocabulary().events}
+    for code, name, events in rows:
+        for event in events or []:
+            if event in found:
+                found[event].append((code, name))
+    by_code = vocabulary().by_code
+    return {event: [code for code, name in sorted(items, key=lambda i: journey_key(by_code[event], i[1]))]
+            for event, items in found.items()}
+
+
 def services_for_step(session: Session, step: BundleStep, limit: int = 3) -> list[Service]:
     """The published services that carry out one step: its national codes first, else the
     services whose names hold one of its phrases (shortest names first)."""

@@ -8,6 +8,7 @@ axe-playwright-python package) checks the new pages for accessibility violations
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 
@@ -19,7 +20,7 @@ from catalogue.demo_points import create_demo_points
 from catalogue.places import load_places, read_place_data
 from catalogue.vocabulary import VIETNAM_TZ
 from portal.extensions import db
-from tests.support import DESKTOP, PHONE, screenshot
+from tests.support import ARTIFACTS, DESKTOP, PHONE, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -56,6 +57,12 @@ def no_js_page(request, browser):
     context.close()
 
 
+def part(page, selector: str, name: str) -> None:
+    """A screenshot of one part of the page (the full page is too long to read at 360 px)."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.locator(selector).first.screenshot(path=os.path.join(ARTIFACTS, f"{name}-{page.device}.png"))
+
+
 def fits(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
@@ -78,6 +85,7 @@ def test_a_person_picks_hoa_thuan_and_sees_where_and_when(no_js_page, live_serve
         assert page.get_by_label("Gõ tên xã, phường nơi bạn ở").input_value() == "Phường Tân An"
         fits(page)
         screenshot(page, "service-place-open")
+        part(page, ".service-place", "service-place-open-part")
         # The shared link: the choice lives in the URL.
         page.goto(live_server + "/services/1.001193?commune=tan-an")
         assert page.get_by_role("article", name=re.compile("Phường Tân An")).get_by_text(
@@ -89,6 +97,7 @@ def test_a_person_picks_hoa_thuan_and_sees_where_and_when(no_js_page, live_serve
         assert centre.get_by_text(re.compile(r"Hôm nay nghỉ lễ \(Tết Nguyên Đán\)")).is_visible()
         fits(page)
         screenshot(page, "service-place-holiday")
+        part(page, ".point-card", "service-place-holiday-part")
 
 
 def test_an_old_district_offers_the_communes_it_became(no_js_page, live_server, places_and_services):

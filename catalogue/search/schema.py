@@ -75,13 +75,22 @@ def sort_key(name: str) -> bytes:
     return fold_text(name).encode("ascii", "replace")[:SORT_KEY_BYTES]
 
 
+def _event_names(codes: list[str] | None) -> list[str]:
+    """Life events' names ("Có con nhỏ") searchable in the body of their services."""
+    if not codes:
+        return []
+    from ..life_events import find_event
+
+    return [event.name for event in map(find_event, codes) if event is not None]
+
+
 def texts_of(row: dict[str, Any]) -> tuple[str, str, str, str]:
     """Name, code, agency and body: the four searched texts of a service row."""
     body_parts = [row.get("summary") or "", *(row.get("steps") or []), row.get("method") or "",
                   *(d.get("name", "") for d in row.get("documents") or []),
                   row.get("fees") or "", row.get("result") or "", *(row.get("legal_basis") or []),
                   row.get("requirements") or "", *(f.get("title", "") for f in row.get("forms") or []),
-                  row.get("field_name") or ""]
+                  row.get("field_name") or "", *_event_names(row.get("life_events"))]
     body = "\n".join(p for p in body_parts if p)
     return row["name"], row["code"], f"{row['agency_name']} {row['agency_code']}", body
 

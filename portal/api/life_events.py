@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
-from catalogue.life_events import bundles_of, services_of_event, vocabulary
+from catalogue.life_events import bundles_of, codes_by_event, vocabulary
 
 from ..extensions import db
 from . import bp
@@ -13,15 +13,15 @@ from . import bp
 @bp.get("/life-events")
 def list_life_events():
     items = []
+    codes = codes_by_event(db.session)
     for event in vocabulary().events:
-        services = services_of_event(db.session, event)
         items.append({
             "code": event.code,
             "name": event.name,
             "audience": event.audience,
             "description": event.description,
             "url": url_for("public.life_event", slug=event.code, _external=True),
-            "services": [s.code for s in services],
+            "services": codes[event.code],
             "bundles": [{"code": b.code, "name": b.name,
                          "url": url_for("public.life_event_bundle", slug=event.code, bundle=b.code,
                                         _external=True)} for b in bundles_of(event.code)],
