@@ -157,3 +157,9 @@ def test_an_editor_ticks_life_events_in_the_form(client, accounts):
     refused = client.post("/manage/services/new", data=data)
     assert refused.status_code in (200, 400, 422)
     assert "không có sự kiện cuộc sống mã “khong-co”" in text_of(refused)
+
+
+def test_search_knows_the_events_by_name(client, tagged):
+    body = client.get("/api/v1/services?q=co+con+nho&per_page=100").get_json()
+    assert "1.001193" in [i["code"] for i in body["items"]]  # "Đăng ký khai sinh": tagged, not named so
+    assert "1.000656" not in [i["code"] for i in body["items"]]
