@@ -10,7 +10,7 @@ points, and since Decree 118/2025 at any point of the province; that is shown be
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from .models import Service, Status
 from .text import sort_key
@@ -19,6 +19,6 @@ from .vocabulary import Tier
 
 def commune_services(session: Session) -> list[Service]:
     """Published commune-tier services, in Vietnamese order of name."""
-    found = session.scalars(select(Service).where(Service.status == Status.PUBLISHED,
-                                                  Service.tier == Tier.COMMUNE))
+    found = session.scalars(select(Service).options(load_only(Service.code, Service.name))
+                            .where(Service.status == Status.PUBLISHED, Service.tier == Tier.COMMUNE))
     return sorted(found, key=lambda s: sort_key(s.name))

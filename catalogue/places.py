@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .models import Commune, OldPlace
@@ -82,6 +82,7 @@ def load_places(session: Session, data: PlaceData) -> LoadReport:
                              old_district=clean_line(row["old_district"]),
                              old_commune=clean_line(row["old_commune"]), commune=target))
     session.flush()
+    _names_cache.clear()
     return LoadReport(len(data.units), created, len(data.rows))
 
 
@@ -124,6 +125,44 @@ def _matches(typed: list[str], name: list[str]) -> int:
     return 1
 
 
+@dataclass(frozen=True)
+class _Names:
+    """Every name a commune answers to, folded once: (commune id, kind, words) of today's
+    names, of the old communes and of the old districts."""
+
+    today: list[tuple[int, str, list[str]]]
+    old: list[tuple[int, str | None, list[str]]]
+    districts: list[tuple[int, list[str]]]
+
+
+_names_cache: dict[tuple[str, Any], _Names] = {}
+
+
+def _names(session: Session) -> _Names:
+    """The folded names, kept per database while the row counts and the last id stay the
+    same. ``load_places`` clears them in its own process; the data only changes with the
+    files shipped in the package, i.e. with a new release and a restart."""
+    stamp = session.execute(select(func.count(OldPlace.id), func.max(OldPlace.id),
+                                   func.count(Commune.id.distinct())).select_from(OldPlace)
+                            .join(Commune, OldPlace.commune_id == Commune.id, full=False)).one()
+    key = (str(session.get_bind().url), tuple(stamp))
+    cached = _names_cache.get(key)
+    if cached is not None:
+        return cached
+    today = [(i, fold(kind), _words(name)) for i, name, kind in
+             session.execute(select(Commune.id, Commune.name, Commune.kind))]
+    old, districts = [], []
+    for district, commune, commune_id in session.execute(
+            select(OldPlace.old_district, OldPlace.old_commune, OldPlace.commune_id)):
+        old_kind, old_words = split_kind(commune)
+        old.append((commune_id, old_kind, old_words))
+        districts.append((commune_id, split_kind(district)[1]))
+    names = _Names(today, old, districts)
+    _names_cache.clear()
+    _names_cache[key] = names
+    return names
+
+
 def find_places(session: Session, typed: str, limit: int = MAX_PLACES) -> list[Commune]:
     """Today's communes for what a person typed: their own name, an old commune they took
     over, or an old district they were part of. Whole-name matches come first, then today's
@@ -134,29 +173,29 @@ def find_places(session: Session, typed: str, limit: int = MAX_PLACES) -> list[C
     wants_district = kind in DISTRICT_KINDS
     wants_commune = kind in COMMUNE_KINDS
     scores: dict[int, tuple[int, int]] = {}
-    communes = {c.id: c for c in session.scalars(select(Commune))}
+    names = _names(session)
 
     def note(commune_id: int, score: tuple[int, int]) -> None:
         if score > scores.get(commune_id, (0, 0)):
             scores[commune_id] = score
 
     if not wants_district:
-        for commune in communes.values():
-            quality = _matches(words, _words(commune.name))
+        for commune_id, today_kind, today_words in names.today:
+            quality = _matches(words, today_words)
             if quality:
-                note(commune.id, (quality, 3 if kind in (None, fold(commune.kind)) else 1))
-    for place in session.execute(select(OldPlace.old_district, OldPlace.old_commune,
-                                        OldPlace.commune_id)):
-        if not wants_district:
-            old_kind, old_words = split_kind(place.old_commune)
+                note(commune_id, (quality, 3 if kind in (None, today_kind) else 1))
+        for commune_id, old_kind, old_words in names.old:
             quality = _matches(words, old_words)
             if quality:
-                note(place.commune_id, (quality, 2 if kind in (None, old_kind) else 0))
-        if not wants_commune:
-            _, district_words = split_kind(place.old_district)
+                note(commune_id, (quality, 2 if kind in (None, old_kind) else 0))
+    if not wants_commune:
+        for commune_id, district_words in names.districts:
             quality = _matches(words, district_words)
             if quality:
-                note(place.commune_id, (quality, 1))
+                note(commune_id, (quality, 1))
+    if not scores:
+        return []
+    communes = {c.id: c for c in session.scalars(select(Commune).where(Commune.id.in_(scores)))}
     ranked = sorted(scores, key=lambda i: (-scores[i][0], -scores[i][1], sort_key(communes[i].name)))
     return [communes[i] for i in ranked[:limit]]
 
