@@ -40,6 +40,7 @@ LABELS: dict[str, str] = {
     "decision": "Quyết định công bố",
     "effective_from": "Ngày bắt đầu áp dụng",
     "abolished_on": "Ngày bãi bỏ",
+    "life_events": "Sự kiện cuộc sống",
     "status": "Trạng thái",
     "published_at": "Ngày công bố",
     "updated_at": "Ngày cập nhật",

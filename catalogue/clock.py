@@ -9,6 +9,8 @@ the server's own zone: ``as_of=2011-07-07`` counts what had taken effect before
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,9 +47,17 @@ def start_of_day(day: date | None) -> datetime | None:
 # can move a served portal's clock past a scheduled moment (tests/test_publication.py).
 CLOCK_FILE_ENV = "CATALOGUE_CLOCK_FILE"
 
+# The instant every "now" of this process reads, set by :func:`frozen_at` (in-process
+# tests: "open now" and "today" asserted at a chosen moment); None: the clock file or the
+# system clock.
+_fixed_now: datetime | None = None
+
 
 def now_vn() -> datetime:
-    """Now, in Vietnam time: what decides which services apply and what "today" is."""
+    """Now, in Vietnam time: what decides which services apply, what "today" is and
+    whether a service point is open."""
+    if _fixed_now is not None:
+        return _fixed_now.astimezone(VIETNAM_TZ)
     path = os.environ.get(CLOCK_FILE_ENV)
     if path:
         try:
@@ -57,6 +67,19 @@ def now_vn() -> datetime:
         if text:
             return datetime.fromisoformat(text).astimezone(VIETNAM_TZ)
     return datetime.now(VIETNAM_TZ)
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Make :func:`now_vn` and :func:`today_vn` answer ``moment`` (aware) inside the block."""
+    global _fixed_now
+    if moment.tzinfo is None:
+        raise ValueError("frozen_at needs an aware datetime")
+    before, _fixed_now = _fixed_now, moment
+    try:
+        yield
+    finally:
+        _fixed_now = before
 
 
 def today_vn() -> date:

@@ -225,6 +225,7 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     record["documents"] = [_document(i) for i in _split_items(row.get("documents") or "")]
     record["channels"] = [_channel(i) for i in _split_items(row.get("channels") or "")]
     record["forms"] = [_form(i) for i in _split_items(row.get("forms") or "")]
+    record["life_events"] = _split_items(row.get("life_events") or "")
     decision = (row.get("decision") or "").strip()
     record["decision"] = _pair(decision, "number", "date") if decision else None
     for key in ("processing_days", "online_url", "published_at", "updated_at", "online_kind",
@@ -277,7 +278,7 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
     cells = {}
     for key in CSV_COLUMNS:
         value = record.get(key)
-        if key in ("steps", "legal_basis", "document_notes"):
+        if key in ("steps", "legal_basis", "document_notes", "life_events"):
             cells[key] = "\n".join(value or [])
         elif key in ("documents", "channels", "forms"):
             keys = {"documents": DOCUMENT_KEYS, "channels": CSV_CHANNEL_KEYS, "forms": FORM_KEYS}[key]

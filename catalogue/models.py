@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -173,6 +174,8 @@ class Service(Base):
     # until the start of ``abolished_on``; a published service outside it is not public.
     effective_from: Mapped[date | None] = mapped_column(Date)
     abolished_on: Mapped[date | None] = mapped_column(Date)
+    # Life-event codes (catalogue/data/life_events.json), in the contract's second edition.
+    life_events: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[Status] = mapped_column(StrEnumColumn(Status), default=Status.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -345,3 +348,66 @@ class ChangeLog(Base):
     service_id: Mapped[int] = mapped_column(Integer, index=True)
     code: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class Commune(Base):
+    """One of today's commune-level units (xã, phường) of the province, since 1 July 2025.
+
+    Loaded from ``catalogue/data`` (administrative data provided by VietMap, see
+    ``catalogue/data/LICENSE-vietmap``) by ``load-places``; the slug is the URL.
+    """
+
+    __tablename__ = "commune"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+
+    old_places: Mapped[list[OldPlace]] = relationship(back_populates="commune")
+
+    @property
+    def name_with_kind(self) -> str:
+        return f"{self.kind.capitalize()} {self.name}"
+
+
+class OldPlace(Base):
+    """One (old province, old district, old commune) of before 1 July 2025 and a commune of
+    today that took it over (a split old commune has one row per new one): people still
+    say the old names, and this is what lets them find where to go now."""
+
+    __tablename__ = "old_place"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_province: Mapped[str] = mapped_column(String(100))
+    old_district: Mapped[str] = mapped_column(String(100))
+    old_commune: Mapped[str] = mapped_column(String(100))
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id", ondelete="CASCADE"), index=True)
+
+    commune: Mapped[Commune] = relationship(back_populates="old_places")
+
+
+class ServicePoint(Base):
+    """A place where applications are received in person: the provincial centre, a
+    commune's one-stop office, an agency's office. ``opening_hours`` is a list of
+    ``{"days": ["mon", ...], "opens": "07:00", "closes": "11:00"}``; public holidays
+    close every point (see :mod:`catalogue.service_points`)."""
+
+    __tablename__ = "service_point"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id", ondelete="SET NULL"),
+                                                   index=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    opening_hours: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # Demo data (placeholder phone numbers and addresses): the pages say so.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    commune: Mapped[Commune | None] = relationship()

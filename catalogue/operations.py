@@ -27,7 +27,7 @@ CONTENT_KEYS = (
     "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps",
     "method", "documents", "document_notes", "channels", "processing_days", "fees", "result",
     "legal_basis", "requirements", "forms", "online_url", "online_kind", "partial_reason",
-    "decision", "effective_from", "abolished_on",
+    "decision", "effective_from", "abolished_on", "life_events",
 )
 
 # Which status may follow which, and the name the history gives the move.
@@ -120,6 +120,7 @@ def content_of(service: Service) -> dict[str, Any]:
         } if service.decision_number or service.decision_date else None,
         "effective_from": _iso_day(service.effective_from),
         "abolished_on": _iso_day(service.abolished_on),
+        "life_events": list(service.life_events or []),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from . import checks
 from .checks import CODE_RE, LABELS, Checker, FieldError, ValidationError, is_http_url
 from .clock import today_vn
+from .life_events import life_event_codes
 from .record_shape import default_form_kind
 from .schemes import scheme_on
 from .steps import clean_step
@@ -248,6 +249,19 @@ def check_online_url(r: _Record) -> None:
     r.out["online_url"] = url or None
 
 
+def check_life_events(r: _Record) -> None:
+    """Life-event codes (contract, second edition): optional, each must exist."""
+    known = life_event_codes()
+    codes: list[str] = []
+    for i, item in enumerate(checks.items(r.c, "life_events", r.data.get("life_events"))):
+        code = item.strip() if isinstance(item, str) else item
+        if not isinstance(code, str) or code not in known:
+            r.c.fail(f"life_events[{i}]", f"không có sự kiện cuộc sống mã “{str(code)[:64]}”.")
+        elif code not in codes:
+            codes.append(code)
+    r.out["life_events"] = codes
+
+
 def check_level_promises(r: _Record) -> None:
     """Decree 43/2011/NĐ-CP: what each level promises the citizen."""
     level = r.out["level"]
@@ -390,8 +404,8 @@ def check_history(r: _Record) -> None:
 SERVICE_RULES: tuple[Callable[[_Record], None], ...] = (
     check_code, check_name, check_level, check_references, check_classification, check_texts,
     check_steps, check_legal_basis, check_documents, check_document_notes, check_channels,
-    check_forms, check_processing_days, check_online_url, check_level_promises,
-    check_online_kind, check_decision, check_dates,
+    check_forms, check_processing_days, check_online_url, check_life_events,
+    check_level_promises, check_online_kind, check_decision, check_dates,
 )
 
 

@@ -7,6 +7,7 @@ with status 1 and a message, never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine, func, select
 
 from catalogue.accounts import AccountError, create_user
-from catalogue.file_formats import ImportFileError, read_catalogue
+from catalogue.file_formats import Catalogue, ImportFileError, read_catalogue
 from catalogue.models import Role, Service
 from catalogue.operations import Actor
 from catalogue.replay import replay_catalogue
@@ -54,9 +55,11 @@ def init_db_command() -> None:
     click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
 
 
-def _import_file(path: Path, actor: Actor) -> None:
+def _import_file(path: Path, actor: Actor, prepare: Callable[[Catalogue], object] | None = None) -> None:
     try:
         catalogue = read_catalogue(path, current_app.config["IMPORT_MAX_BYTES"])
+        if prepare is not None:
+            prepare(catalogue)
         report = import_catalogue(db.session, catalogue, actor)
     except ImportFileError as exc:
         db.session.rollback()
@@ -73,11 +76,39 @@ def _import_file(path: Path, actor: Actor) -> None:
     )
 
 
+def _load_places() -> None:
+    from catalogue.places import ATTRIBUTION, load_places, read_place_data
+
+    report = load_places(db.session, read_place_data())
+    db.session.commit()
+    click.echo(f"Đã nạp {report.communes} xã, phường ({report.created} mới) và "
+               f"{report.old_places} dòng địa danh cũ. {ATTRIBUTION}.")
+
+
+def _load_demo_points() -> None:
+    from catalogue.demo_points import create_demo_points
+
+    added = create_demo_points(db.session)
+    db.session.commit()
+    if added:
+        click.echo(f"Đã thêm {added} điểm tiếp nhận hồ sơ (dữ liệu minh họa).")
+
+
+@click.command("load-places")
+@with_appcontext
+def load_places_command() -> None:
+    """Load today's communes and the old place names that lead to them (safe to run again)."""
+    _load_places()
+
+
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
     """Load the demo catalogue of Đắk Lắk, 2010 to today, with each service's dated history
-    (catalogue.replay); does nothing if services exist."""
+    (catalogue.replay); does nothing if services exist. Today's communes are loaded (or
+    refreshed) every time, and the demo's service points that are missing added."""
+    _load_places()
+    _load_demo_points()
     count = db.session.scalar(select(func.count()).select_from(Service))
     if count:
         click.echo(f"Đã có {count} dịch vụ trong cơ sở dữ liệu: không nạp dữ liệu mẫu.")
@@ -86,6 +117,7 @@ def load_demo_command() -> None:
     with resources.as_file(demo) as path:
         try:
             catalogue = read_catalogue(Path(path), current_app.config["IMPORT_MAX_BYTES"])
+            _tag_demo_life_events(catalogue)
             report = replay_catalogue(db.session, catalogue, Actor("load-demo"))
         except ImportFileError as exc:
             db.session.rollback()
@@ -97,6 +129,13 @@ def load_demo_command() -> None:
     refresh_planner_statistics(db.engine)
     click.echo(f"Đã nạp dữ liệu mẫu: {report.services} dịch vụ, {report.revisions} lần thay đổi "
                "có ghi ngày.")
+
+
+def _tag_demo_life_events(catalogue: Catalogue) -> None:
+    """Demo assumption (catalogue/demo_life_events.py): life events guessed from names."""
+    from catalogue.demo_life_events import tag_records
+
+    tag_records(record for _, record in catalogue.services)
 
 
 @click.command("import")
@@ -232,7 +271,8 @@ def prune_uploads_command(older_than_hours: float) -> None:
 
 
 COMMANDS = [
-    init_db_command, load_demo_command, import_command, export_command, create_user_command,
+    init_db_command, load_places_command, load_demo_command, import_command, export_command,
+    create_user_command,
     reindex_command, search_index_group, prune_uploads_command,
 ]
 

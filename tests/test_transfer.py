@@ -205,7 +205,8 @@ def test_export_writes_contract_keys(app, tmp_path):
         "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps", "method",
         "documents", "document_notes", "channels", "processing_days", "fees", "result",
         "legal_basis", "requirements", "forms", "online_url", "online_kind", "partial_reason",
-        "decision", "effective_from", "abolished_on", "status", "published_at", "updated_at"]
+        "decision", "effective_from", "abolished_on", "life_events", "status", "published_at",
+        "updated_at"]
     assert data["agencies"][0] == {"code": "ubnd-tinh", "name": "Ủy ban nhân dân tỉnh Đắk Lắk",
                                    "parent": None}
     birth = db.session.scalar(select(Service).where(Service.code == "1.001193"))

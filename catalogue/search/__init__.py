@@ -44,7 +44,7 @@ from ..publication import public_on
 from ..vocabulary import AUDIENCES, FACETS, ONLINE_KINDS, TIERS
 from .analysis import clean_query, folded_words, highlight_spans, nfc
 from .check import IndexCheck, check_index, index_status
-from .engine import SearchEngine, facet_value
+from .engine import SearchEngine, TermFacets, facet_value
 from .query import MAX_CHARS, MAX_WORDS, parse_query
 from .state import IndexUnavailable
 
@@ -68,6 +68,12 @@ class SearchQuery:
     tier: str | None = None
     audience: str | None = None
     online_kind: str | None = None
+    # Today's commune (slug) a person lives in: keeps the services handled at its centre,
+    # i.e. tier ``commune`` (see portal/params/listing.py); not an index field.
+    commune: str | None = None
+    # A life-event code (catalogue/data/life_events.json): filters by the index's
+    # ``life_events`` keyword field; its facet is "life_event".
+    life_event: str | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
@@ -177,6 +183,13 @@ def _filter_values(query: SearchQuery, agencies: dict[int, str], fields: dict[in
     return values
 
 
+def _life_event_terms(query: SearchQuery) -> TermFacets:
+    from ..life_events import vocabulary
+
+    chosen = {"life_events": query.life_event} if query.life_event else {}
+    return TermFacets(chosen, {"life_events": [e.code for e in vocabulary().events]})
+
+
 def search_services(session: Session, query: SearchQuery, *,
                     index_dir: str | os.PathLike[str] | None = None) -> SearchResult:
     engine = engine_for(index_dir)
@@ -186,7 +199,8 @@ def search_services(session: Session, query: SearchQuery, *,
     page, per_page = max(int(query.page), 1), max(int(query.per_page), 1)
     start = (page - 1) * per_page
     outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
-                            query.sort if query.sort in SORTS else "relevance", start, start + per_page)
+                            query.sort if query.sort in SORTS else "relevance", start, start + per_page,
+                            _life_event_terms(query))
     services = {s.id: s for s in session.scalars(
         select(Service).options(*_DEFER_OPTIONS)
         .where(Service.id.in_(outcome.sids), public_on())
@@ -199,8 +213,9 @@ def search_services(session: Session, query: SearchQuery, *,
         agencies, fields = _codes(session, need_ids=seen)
     names = {"agency": agencies, "field": fields}
     facets = {
-        name: {names[name].get(v, str(v)) if name in names else facet_value(name, v): n
-               for v, n in counts.items()}
+        "life_event" if name == "life_events" else name:
+            {names[name].get(v, str(v)) if name in names else facet_value(name, v): n
+             for v, n in counts.items()}
         for name, counts in outcome.facets.items()
     }
     notice = None

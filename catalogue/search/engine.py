@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import Engine, select
@@ -59,10 +59,19 @@ T = TypeVar("T")
 
 
 @dataclass
+class TermFacets:
+    """Filters and facets over keyword fields (whole-term postings, e.g. ``life_events``):
+    ``chosen`` field -> the term asked for; ``counted`` field -> the terms to count."""
+
+    chosen: dict[str, str] = field(default_factory=dict)
+    counted: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
 class Outcome:
     total: int
     sids: list[int]
-    facets: dict[str, dict[int, int]]
+    facets: dict[str, dict[Any, int]]
     suggestion: str | None = None
     words: list[str] = field(default_factory=list)
 
@@ -190,17 +199,21 @@ class SearchEngine:
                 return work(self.ready(db))
 
     def search(self, db: Engine, pq: ParsedQuery, filters: dict[str, int], sort: str,
-               start: int, stop: int) -> Outcome:
+               start: int, stop: int, terms: TermFacets | None = None) -> Outcome:
         return self._guarded(db, lambda view: self._search(view, pq, filters, sort, start, stop,
-                                                           self.popularity(db, view)))
+                                                           self.popularity(db, view), terms))
 
     def _search(self, view: View, pq: ParsedQuery, filters: dict[str, int], sort: str,
-                start: int, stop: int, views: np.ndarray) -> Outcome:
+                start: int, stop: int, views: np.ndarray,
+                terms: TermFacets | None = None) -> Outcome:
         fixes = corrections(view, pq) if not pq.empty else {}
         idx, score = evaluate(view, with_corrections(pq, fixes))
         score = score + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
         # Filters and facets work on the matches only (sparse), never the catalogue.
         checks = {name: view.cols[name][idx] == value for name, value in filters.items()}
+        terms = terms or TermFacets()
+        for name, term in terms.chosen.items():  # keyword fields (life events): posting lists
+            checks[name] = np.isin(idx, view.postings(name, term)[0])
         selected = np.ones(len(idx), dtype=bool)
         for check in checks.values():
             selected &= check
@@ -212,6 +225,14 @@ class SearchEngine:
                     base &= check
             counts = np.bincount(view.cols[name][idx[base]].astype(np.int64))
             facets[name] = {int(v): int(n) for v in np.flatnonzero(counts) for n in (counts[v],)}
+        for name, values in terms.counted.items():
+            base = np.ones(len(idx), dtype=bool)
+            for other, check in checks.items():
+                if other != name:
+                    base &= check
+            matched = idx[base]
+            found = {v: int(np.isin(matched, view.postings(name, v)[0]).sum()) for v in values}
+            facets[name] = {v: n for v, n in found.items() if n}
         idx, score = idx[selected], score[selected]
         total = len(idx)
         page = rank(view, idx, score, sort, not pq.empty, start, stop, views)

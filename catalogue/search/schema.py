@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.columns import FixedBytesColumn
-from whoosh.fields import COLUMN, ID, FieldType, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, FieldType, Schema
 
 from ..publication import day_number
 from ..vocabulary import AUDIENCES, ONLINE_KINDS, TIERS
@@ -72,6 +72,8 @@ def build_schema() -> Schema:
         agency=VText(),
         body=VText(presence=True),
         meta=COLUMN(FixedBytesColumn(META.itemsize)),
+        # Life-event codes as whole terms: a filter and a facet, never ranked.
+        life_events=KEYWORD(scorable=False),
     )
 
 
@@ -80,13 +82,22 @@ def sort_key(name: str) -> bytes:
     return fold_text(name).encode("ascii", "replace")[:SORT_KEY_BYTES]
 
 
+def _event_names(codes: list[str] | None) -> list[str]:
+    """Life events' names ("Có con nhỏ") searchable in the body of their services."""
+    if not codes:
+        return []
+    from ..life_events import find_event
+
+    return [event.name for event in map(find_event, codes) if event is not None]
+
+
 def texts_of(row: dict[str, Any]) -> tuple[str, str, str, str]:
     """Name, code, agency and body: the four searched texts of a service row."""
     body_parts = [row.get("summary") or "", *(row.get("steps") or []), row.get("method") or "",
                   *(d.get("name", "") for d in row.get("documents") or []),
                   row.get("fees") or "", row.get("result") or "", *(row.get("legal_basis") or []),
                   row.get("requirements") or "", *(f.get("title", "") for f in row.get("forms") or []),
-                  row.get("field_name") or ""]
+                  row.get("field_name") or "", *_event_names(row.get("life_events"))]
     body = "\n".join(p for p in body_parts if p)
     return row["name"], row["code"], f"{row['agency_name']} {row['agency_code']}", body
 
@@ -121,4 +132,5 @@ def document_of(row: dict[str, Any]) -> dict[str, Any]:
         "agency": agency_words,
         "body": body_words,
         "meta": meta,
+        "life_events": " ".join(row.get("life_events") or []),
     }

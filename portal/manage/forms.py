@@ -22,13 +22,16 @@ from wtforms import (
     SearchField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
     URLField,
 )
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from catalogue.life_events import AUDIENCE_TITLES, vocabulary
 from catalogue.validation import LABELS
 from catalogue.vocabulary import (
     AUDIENCE_LABELS,
@@ -135,6 +138,11 @@ class ServiceForm(FlaskForm):
     decision = FormField(DecisionRow, label=LABELS["decision"])
     effective_from = StringField(LABELS["effective_from"], render_kw={"type": "date"})
     abolished_on = StringField(LABELS["abolished_on"], render_kw={"type": "date"})
+    # Checkboxes, one per life event (catalogue/data/life_events.json); the rule set checks them.
+    life_events = SelectMultipleField(
+        LABELS["life_events"], validate_choice=False, widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        choices=options((e.code, f"{e.name} ({AUDIENCE_TITLES[e.audience]})") for e in vocabulary().events))
     version = HiddenField()
     save = SubmitField("Lưu")
 
@@ -154,7 +162,7 @@ class ServiceForm(FlaskForm):
         data = {name: self[name].data for name in (
             "code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
             "processing_days", "fees", "result", "requirements", "online_url", "online_kind",
-            "partial_reason", "effective_from", "abolished_on", "version")}
+            "partial_reason", "effective_from", "abolished_on", "life_events", "version")}
         data["decision"] = {"number": self.decision.form.number.data or "",
                             "date": self.decision.form.date.data or ""}
         data.update(self.rows())

@@ -13,7 +13,6 @@ from catalogue.access import (
     is_admin,
     services_visible_to,
 )
-from catalogue.directory import ancestors_of
 from catalogue.editing import AgencyNotAllowed, CodeTaken, save_service
 from catalogue.models import Agency, Service, Status
 from catalogue.operations import (
@@ -28,6 +27,7 @@ from catalogue.validation import ValidationError
 from catalogue.vocabulary import MAX_QUERY_CHARS
 
 from ..extensions import db
+from ..public.service_context import service_context
 from . import bp
 from .editing import blank_form, form_of, read_submission
 from .forms import ServiceFilterForm, WorkflowForm, options
@@ -155,7 +155,7 @@ def edit_service(code: str):
 @manager_required
 def preview_service(code: str):
     service = viewable_service(code)
-    return render_template("manage/preview.html", service=service, ancestors=ancestors_of(service.agency))
+    return render_template("manage/preview.html", **service_context(service))
 
 
 @bp.post("/services/<code>/<any(publish, archive, restore, unpublish):action>")

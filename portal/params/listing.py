@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import quote_plus
 
 from flask import g, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from catalogue.models import Agency, Field
+from catalogue.life_events import life_event_codes, vocabulary
+from catalogue.models import Agency, Commune, Field
 from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
 from catalogue.text import clean_line
 from catalogue.vocabulary import (
@@ -24,11 +25,13 @@ from catalogue.vocabulary import (
     MAX_QUERY_CHARS,
     ONLINE_KIND_LABELS,
     TIER_LABELS,
+    Tier,
 )
 
 from ..extensions import db
 
-PARAMS = ("q", "level", "agency", "field", "tier", "audience", "online_kind", "sort", "page",
+PARAMS = ("q", "level", "agency", "field", "tier", "audience", "online_kind", "commune",
+          "life_event", "sort", "page",
           "per_page")
 
 MAX_PAGE = 10_000
@@ -91,7 +94,8 @@ def _choice(args: MultiDict[str, str], name: str, allowed: dict[str, str], label
 
 
 def parse_listing_args(
-    args: MultiDict[str, str], *, agency_codes: Container[str], field_codes: Container[str]
+    args: MultiDict[str, str], *, agency_codes: Container[str], field_codes: Container[str],
+    commune_slugs: Container[str] = (),
 ) -> SearchQuery:
     """Turn a query string into a :class:`SearchQuery`, or raise :class:`ListingParamError`.
 
@@ -103,15 +107,22 @@ def parse_listing_args(
         raise ListingParamError("q", f"Từ khóa tìm kiếm dài quá {MAX_QUERY_CHARS} ký tự.")
     level = _integer(args, "level", 1, 4, 0, "Mức độ (level)") or None
     sort = _choice(args, "sort", SORT_LABELS, "Cách sắp xếp (sort)") or ("relevance" if q else "name")
+    tier = _choice(args, "tier", TIER_LABELS, "Cấp thực hiện (tier)")
+    commune = _code(args, "commune", commune_slugs, "xã, phường")
+    if commune and tier not in (None, Tier.COMMUNE):
+        raise ListingParamError("commune", "Lọc theo xã, phường (commune) chỉ đi với thủ tục cấp xã "
+                                "(tier=commune): bỏ bớt một trong hai bộ lọc.")
     return SearchQuery(
         q=q,
         level=level,
         agency=_code(args, "agency", agency_codes, "cơ quan"),
         field=_code(args, "field", field_codes, "lĩnh vực"),
-        tier=_choice(args, "tier", TIER_LABELS, "Cấp thực hiện (tier)"),
+        tier=tier,
         audience=_choice(args, "audience", AUDIENCE_LABELS, "Đối tượng (audience)"),
         online_kind=_choice(args, "online_kind", ONLINE_KIND_LABELS,
                             "Hình thức trực tuyến (online_kind)"),
+        commune=commune,
+        life_event=_code(args, "life_event", life_event_codes(), "sự kiện cuộc sống"),
         sort=sort,
         page=_integer(args, "page", 1, MAX_PAGE, 1, "Số trang (page)"),
         per_page=_integer(args, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE, "Số mục mỗi trang (per_page)"),
@@ -125,9 +136,17 @@ def catalogue_names() -> tuple[dict[str, str], dict[str, str]]:
     return agencies, fields
 
 
+def commune_slugs(args: MultiDict[str, str]) -> set[str]:
+    """Today's commune slugs, read only when the request filters by one."""
+    if not args.get("commune"):
+        return set()
+    return set(db.session.scalars(select(Commune.slug)))
+
+
 def parse_request_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str, str], dict[str, str]]:
     agencies, fields = catalogue_names()
-    query = parse_listing_args(args, agency_codes=agencies, field_codes=fields)
+    query = parse_listing_args(args, agency_codes=agencies, field_codes=fields,
+                               commune_slugs=commune_slugs(args))
     return query, agencies, fields
 
 
@@ -136,11 +155,19 @@ def facet_labels(agencies: dict[str, str], fields: dict[str, str]) -> dict[str, 
     of results names some 130 values."""
     return {"level": {str(k): v for k, v in LEVEL_LABELS.items()}, "agency": agencies,
             "field": fields, "tier": dict(TIER_LABELS), "audience": dict(AUDIENCE_LABELS),
-            "online_kind": dict(ONLINE_KIND_LABELS)}
+            "online_kind": dict(ONLINE_KIND_LABELS),
+            "life_event": {e.code: e.name for e in vocabulary().events}}
 
 
 def run_search(query: SearchQuery) -> SearchResult:
-    """The one place the portal calls the search seam for a list of services."""
+    """The one place the portal calls the search seam for a list of services.
+
+    ``commune=`` keeps the services handled at that commune's centre: since 1 July 2025
+    every commune and ward receives the same commune-tier procedures, so it filters by tier
+    ``commune`` (province-tier services are received at the province-level points, listed on
+    the commune's page)."""
+    if query.commune:
+        query = replace(query, tier=Tier.COMMUNE.value)
     return search_services(db.session, query)
 
 
@@ -176,6 +203,7 @@ def query_args(query: SearchQuery, **changes: object) -> dict[str, object]:
     values: dict[str, object] = {
         "q": query.q, "level": query.level, "agency": query.agency, "field": query.field,
         "tier": query.tier, "audience": query.audience, "online_kind": query.online_kind,
+        "commune": query.commune, "life_event": query.life_event,
         "sort": None if query.sort == ("relevance" if query.q else "name") else query.sort,
         "page": query.page if query.page != 1 else None,
         "per_page": query.per_page if query.per_page != DEFAULT_PER_PAGE else None,

@@ -6,7 +6,6 @@ from flask import Response, abort, current_app, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from catalogue.classification import classification_history, history_line
 from catalogue.directory import (
     ancestors_of,
     build_agency_tree,
@@ -37,7 +36,7 @@ from ..params.listing import (
 from ..public_url import external_url
 from ..view_tally import count_view
 from . import bp
-from .service_sheet import build_sheet
+from .service_context import service_context
 
 HOME_FIELDS = 12
 HOME_SERVICES = 8
@@ -101,22 +100,23 @@ def services():
 
 @bp.get("/services/<code>")
 def service(code: str):
-    response = current_app.make_response(service_page(code))
+    # With a commune chosen the page says whether its centre is open now: never cached.
+    page = render_service(code) if request.args.get("commune") else service_page(code)
+    response = current_app.make_response(page)
     if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
         count_view(response, code)
     return response
 
 
-@cached
-def service_page(code: str) -> str | Response:
+def render_service(code: str) -> str | Response:
     found = find_service(db.session, code) if CODE_RE.match(code) else None
     if found is None or not found.is_public:
         abort(404)
-    sheet = build_sheet(found, current_app.config["UPLOAD_DIR"], current_app.static_folder)
-    periods = classification_history(db.session, found)
-    return render_template("public/service.html", service=found, sheet=sheet,
-                           ancestors=ancestors_of(found.agency),
-                           classification=periods, classification_line=history_line(periods))
+    return render_template("public/service.html", **service_context(found))
+
+
+service_page = cached(render_service)
+
 
 
 @bp.get("/agencies")

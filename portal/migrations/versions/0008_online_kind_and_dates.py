@@ -3,7 +3,7 @@ decision_date, effective_from, abolished_on; revision.online_kind, applies_from,
 applies_until; statistics_month.online_kind
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Decree 42/2022/NĐ-CP and 224/2026/NĐ-CP classify an online service as toàn trình
 (``full``), một phần (``partial``) or not online (``none``). Existing services and

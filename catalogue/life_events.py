@@ -1,0 +1,158 @@
+"""Life events: how people think of public services ("có con nhỏ", "kết hôn", "người thân
+qua đời"), after the National Public Service Portal's groups (11 for citizens, 10 for
+businesses), with the linked bundles as step-by-step journeys.
+
+The events and bundles are data (``catalogue/data/life_events.json``), read once: a
+service's ``life_events`` must name codes found there (the one rule set checks it), and an
+event's page lists its services in the order a person meets them (the event's
+``journey``: birth registration before residence before the health-insurance card).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.orm import Session
+
+from .models import Service, Status
+from .text import fold, sort_key
+
+DATA_FILE = "life_events.json"
+AUDIENCE_TITLES = {"citizen": "Công dân", "business": "Doanh nghiệp"}
+
+
+@dataclass(frozen=True)
+class LifeEvent:
+    code: str
+    name: str
+    audience: str
+    description: str
+    journey: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BundleStep:
+    title: str
+    text: str
+    codes: tuple[str, ...]
+    match: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bundle:
+    code: str
+    event: str
+    name: str
+    intro: str
+    together: BundleStep | None
+    steps: tuple[BundleStep, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    events: tuple[LifeEvent, ...]
+    bundles: tuple[Bundle, ...]
+
+    @functools.cached_property
+    def by_code(self) -> dict[str, LifeEvent]:
+        return {e.code: e for e in self.events}
+
+
+def _step(raw: dict[str, Any], title: str = "") -> BundleStep:
+    return BundleStep(raw.get("title", title), raw.get("text", ""), tuple(raw.get("codes", ())),
+                      tuple(raw.get("match", ())))
+
+
+@functools.cache
+def vocabulary() -> Vocabulary:
+    raw = json.loads((resources.files("catalogue") / "data" / DATA_FILE).read_text(encoding="utf-8"))
+    events = tuple(LifeEvent(e["code"], e["name"], e["audience"], e["description"], tuple(e["journey"]))
+                   for e in raw["events"])
+    bundles = tuple(Bundle(b["code"], b["event"], b["name"], b["intro"],
+                           _step(b["together"], "Làm một lần cho tất cả") if b.get("together") else None,
+                           tuple(_step(s) for s in b["steps"])) for b in raw["bundles"])
+    return Vocabulary(events, bundles)
+
+
+def life_event_codes() -> set[str]:
+    return set(vocabulary().by_code)
+
+
+def find_event(code: str) -> LifeEvent | None:
+    return vocabulary().by_code.get(code)
+
+
+def find_bundle(event: str, code: str) -> Bundle | None:
+    return next((b for b in vocabulary().bundles if b.event == event and b.code == code), None)
+
+
+def bundles_of(event: str) -> list[Bundle]:
+    return [b for b in vocabulary().bundles if b.event == event]
+
+
+def journey_key(event: LifeEvent, name: str) -> tuple[int, int, tuple[str, str]]:
+    """Where a service stands in the event's journey: the first journey words its name holds,
+    then the plain procedure before its special cases (shorter names first), then A–Z."""
+    folded = fold(name)
+    step = next((i for i, words in enumerate(event.journey) if words in folded), len(event.journey))
+    return step, len(name), sort_key(name)
+
+
+def services_of_event(session: Session, event: LifeEvent) -> list[Service]:
+    """Published services tagged with ``event``, in the order a person meets them."""
+    rows = session.scalars(select(Service).where(
+        Service.status == Status.PUBLISHED,
+        cast(Service.life_events, String).like(f'%"{event.code}"%')))
+    tagged = [s for s in rows if event.code in (s.life_events or [])]
+    return sorted(tagged, key=lambda s: journey_key(event, s.name))
+
+
+def codes_by_event(session: Session) -> dict[str, list[str]]:
+    """Codes of the published services of every event, in journey order: one query of
+    four columns, for the API's whole list."""
+    rows = session.execute(select(Service.code, Service.name, Service.life_events).where(
+        Service.status == Status.PUBLISHED, cast(Service.life_events, String) != "[]"))
+    found: dict[str, list[tuple[str, str]]] = {e.code: [] for e in vocabulary().events}
+    for code, name, events in rows:
+        for event in events or []:
+            if event in found:
+                found[event].append((code, name))
+    by_code = vocabulary().by_code
+    return {event: [code for code, name in sorted(items, key=lambda i: journey_key(by_code[event], i[1]))]
+            for event, items in found.items()}
+
+
+def services_for_step(session: Session, step: BundleStep, limit: int = 3) -> list[Service]:
+    """The published services that carry out one step: its national codes first, else the
+    services whose names hold one of its phrases (shortest names first)."""
+    if step.codes:
+        found = list(session.scalars(select(Service).where(Service.code.in_(step.codes),
+                                                           Service.status == Status.PUBLISHED)))
+        if found:
+            return sorted(found, key=lambda s: step.codes.index(s.code))[:limit]
+    if not step.match:
+        return []
+    named = session.execute(select(Service.id, Service.name).where(Service.status == Status.PUBLISHED))
+    ids = [i for i, name in named if any(m in fold(name) for m in step.match)]
+    if not ids:
+        return []
+    found = list(session.scalars(select(Service).where(Service.id.in_(ids))))
+    return sorted(found, key=lambda s: (len(s.name), sort_key(s.name)))[:limit]
+
+
+def related_services(session: Session, service: Service,
+                     limit: int = 6) -> list[tuple[LifeEvent, list[Service]]]:
+    """For each life event of ``service``, the event's other services (journey order)."""
+    related = []
+    for code in service.life_events or []:
+        event = find_event(code)
+        if event is None:
+            continue
+        others = [s for s in services_of_event(session, event) if s.id != service.id][:limit]
+        related.append((event, others))
+    return related

@@ -1,0 +1,29 @@
+"""API: GET /api/v1/life-events — the life events, their bundles, and how many services each."""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+
+from catalogue.life_events import bundles_of, codes_by_event, vocabulary
+
+from ..extensions import db
+from . import bp
+
+
+@bp.get("/life-events")
+def list_life_events():
+    items = []
+    codes = codes_by_event(db.session)
+    for event in vocabulary().events:
+        items.append({
+            "code": event.code,
+            "name": event.name,
+            "audience": event.audience,
+            "description": event.description,
+            "url": url_for("public.life_event", slug=event.code, _external=True),
+            "services": codes[event.code],
+            "bundles": [{"code": b.code, "name": b.name,
+                         "url": url_for("public.life_event_bundle", slug=event.code, bundle=b.code,
+                                        _external=True)} for b in bundles_of(event.code)],
+        })
+    return jsonify({"life_events": items})
