@@ -53,6 +53,13 @@ def paragraphs(text: str | None) -> Markup:
     return Markup("").join(Markup("<p>{}</p>").format(escape(p)) for p in parts)
 
 
+@bp.app_template_global("service_sheet")
+def service_sheet(service):
+    """The service page's parts (see service_sheet.py); a global, so the editors' preview
+    and any page that includes the service page get them too."""
+    return build_sheet(service, current_app.config["UPLOAD_DIR"], current_app.static_folder)
+
+
 @bp.app_template_global("canonical_for")
 def canonical_for(endpoint: str, **values: object) -> str:
     return url_for(endpoint, _external=True, **values)
@@ -109,9 +116,7 @@ def service_page(code: str) -> str | Response:
     found = find_service(db.session, code) if CODE_RE.match(code) else None
     if found is None or not found.is_public:
         abort(404)
-    sheet = build_sheet(found, current_app.config["UPLOAD_DIR"], current_app.static_folder)
-    return render_template("public/service.html", service=found, sheet=sheet,
-                           ancestors=ancestors_of(found.agency))
+    return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency))
 
 
 @bp.get("/agencies")
