@@ -122,6 +122,9 @@ def test_most_viewed_services_show_once_the_home_page_expires(client, make_servi
     for code, name in (("1.001193", "Đăng ký khai sinh"), ("1.000894", "Đăng ký kết hôn"),
                        ("1.000656", "Đăng ký khai tử")):
         make_service(status="published", code=code, name=name)
+    # The service page's first render compiles its template (a few hundred ms on a busy
+    # machine): done before the home page is cached, so the 0.3 s below measure the cache.
+    client.get("/services/1.001193")
     assert "Dịch vụ được xem nhiều nhất" not in text_of(client.get("/"))
     for code in ("1.001193", "1.000894", "1.000656"):
         client.get(f"/services/{code}")
@@ -131,15 +134,14 @@ def test_most_viewed_services_show_once_the_home_page_expires(client, make_servi
     assert page.headers["X-Cache"] == "miss" and "Dịch vụ được xem nhiều nhất" in text_of(page)
 
 
-# A service page is some 6 KB (a page over a quarter of the budget is never kept): five fit.
-@pytest.mark.config(PAGE_CACHE_BYTES=32_000)
+@pytest.mark.config(PAGE_CACHE_BYTES=36_000)  # five service pages of about 7 KB
 def test_memory_stays_within_its_budget_least_recently_used_going_first(app, client, make_service):
     for i in range(6):
         make_service(status="published", code=f"2.00000{i}", name=f"Thủ tục số {i}")
     for i in range(6):
         client.get(f"/services/2.00000{i}")
     cache: PageCache = app.extensions["page_cache"]
-    assert 0 < cache._bytes <= 32_000
+    assert 0 < cache._bytes <= 36_000
     assert client.get("/services/2.000005").headers["X-Cache"] == "hit"
     assert client.get("/services/2.000000").headers["X-Cache"] == "miss"
 
