@@ -13,6 +13,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    DateField,
     EmailField,
     FieldList,
     Form,
@@ -85,6 +86,8 @@ class ServiceForm(FlaskForm):
     forms = FieldList(FormField(FormRow))
     online_url = URLField(LABELS["online_url"])
     version = HiddenField()
+    # The open edition the copy was made from (empty: none was open).
+    edition_version = HiddenField()
     save = SubmitField("Lưu")
 
     def rows(self) -> dict[str, list[Any]]:
@@ -102,7 +105,8 @@ class ServiceForm(FlaskForm):
         """Everything the editor typed, as form data to render again."""
         data = {name: self[name].data for name in (
             "code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
-            "processing_days", "fees", "result", "requirements", "online_url", "version")}
+            "processing_days", "fees", "result", "requirements", "online_url", "version",
+            "edition_version")}
         data.update(self.rows())
         return data
 
@@ -121,7 +125,8 @@ def record_from(form: ServiceForm) -> tuple[dict[str, Any], dict[str, list[int]]
     that an error on ``steps[1]`` lands on the row the editor sees.
     """
     data = form.typed()
-    record: dict[str, Any] = {k: v for k, v in data.items() if k not in ROWS and k != "version"}
+    record: dict[str, Any] = {k: v for k, v in data.items()
+                              if k not in ROWS and k not in ("version", "edition_version")}
     positions: dict[str, list[int]] = {}
     for key, rows in form.rows().items():
         kept = [(i, row) for i, row in enumerate(rows) if not _blank(row)]
@@ -202,14 +207,45 @@ class WorkflowForm(FlaskForm):
     submit = SubmitField()
 
 
+class EditionForm(FlaskForm):
+    """Publish or discard the open edition: the versions of the service and edition seen."""
+
+    version = HiddenField()
+    edition_version = HiddenField()
+    submit = SubmitField()
+
+
+class ReviewSettingForm(FlaskForm):
+    """An admin turns the second person's review on or off for one agency."""
+
+    requires_review = HiddenField()
+    submit = SubmitField()
+
+
 class RevertRevisionForm(FlaskForm):
     version = HiddenField()
+    edition_version = HiddenField()
     submit = SubmitField("Khôi phục bản này")
+
+
+DATE_NEEDED = "Vui lòng chọn ngày (dd/mm/yyyy)."
+
+
+class NoticeForm(FlaskForm):
+    """A planned suspension: shown on every page from ``shows_from`` until it is over."""
+
+    message = TextAreaField("Nội dung thông báo",
+                            validators=[DataRequired("Vui lòng nhập nội dung thông báo."), Length(max=2000)])
+    shows_from = DateField("Hiển thị từ ngày", validators=[DataRequired(DATE_NEEDED)])
+    starts_on = DateField("Tạm dừng từ ngày", validators=[DataRequired(DATE_NEEDED)])
+    ends_on = DateField("Hoạt động lại từ ngày", validators=[DataRequired(DATE_NEEDED)])
+    submit = SubmitField("Lưu thông báo")
 
 
 class UserCreateForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email."), Length(max=254)])
     role = SelectField("Vai trò", choices=options([("editor", "Biên tập viên (một cơ quan)"),
+                                                   ("reviewer", "Người duyệt (một cơ quan)"),
                                                    ("admin", "Quản trị (toàn bộ)")]),
                        validate_choice=False)
     agency = SelectField("Cơ quan (với biên tập viên)", validate_choice=False)
