@@ -43,7 +43,7 @@ ROWS: dict[str, Any] = {
 
 
 class DocumentRow(Form):
-    name = StringField("Tên giấy tờ")
+    name = TextAreaField("Tên giấy tờ")
     copies = StringField("Số bản", default="1")
 
 
@@ -75,13 +75,13 @@ class ServiceForm(FlaskForm):
     audience = SelectField(LABELS["audience"], choices=_choices(AUDIENCE_LABELS),
                            validate_choice=False)
     summary = TextAreaField(LABELS["summary"])
-    steps = FieldList(StringField("Bước"))
+    steps = FieldList(TextAreaField("Bước"))
     method = TextAreaField(LABELS["method"])
     documents = FieldList(FormField(DocumentRow))
     processing_days = StringField(LABELS["processing_days"] + " (ngày làm việc)")
     fees = TextAreaField(LABELS["fees"])
     result = TextAreaField(LABELS["result"])
-    legal_basis = FieldList(StringField("Văn bản"))
+    legal_basis = FieldList(TextAreaField("Văn bản"))
     requirements = TextAreaField(LABELS["requirements"])
     forms = FieldList(FormField(FormRow))
     online_url = URLField(LABELS["online_url"])
@@ -101,6 +101,35 @@ class ServiceForm(FlaskForm):
                       for r in self.forms],
         }
 
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field id, row label, message) for every error, in the order of the page, for
+        the summary at the top (GOV.UK's error summary): each links to its field. The row
+        label ("Bước 2") is empty for a field whose message already names it."""
+        found: list[tuple[str, str, str]] = []
+        row_nouns = {"steps": "Bước", "documents": "Giấy tờ", "legal_basis": "Văn bản",
+                     "forms": "Mẫu đơn"}
+        for name, f in self._fields.items():
+            if name in ("csrf_token", "version", "edition_version", "save"):
+                continue
+            label = str(f.label.text)
+            if isinstance(f, FieldList):
+                target = f.entries[0].id if f.entries else f"rows-{name}"
+                found += [(_first_input(f, target), label, e) for e in f.errors if isinstance(e, str)]
+                for i, entry in enumerate(f.entries):
+                    noun = f"{row_nouns.get(name, label)} {i + 1}"
+                    if isinstance(entry, FormField):
+                        if isinstance(entry.errors, list):  # an error on the row as a whole
+                            found += [(_first_input_of(entry), noun, e) for e in entry.errors
+                                      if isinstance(e, str)]
+                        for sub in entry.form:
+                            found += [(sub.id, f"{noun}, {str(sub.label.text).lower()}", e)
+                                      for e in sub.errors if isinstance(e, str)]
+                    else:
+                        found += [(entry.id, noun, e) for e in entry.errors if isinstance(e, str)]
+            else:
+                found += [(f.id, "", e) for e in f.errors if isinstance(e, str)]
+        return found
+
     def typed(self) -> dict[str, Any]:
         """Everything the editor typed, as form data to render again."""
         data = {name: self[name].data for name in (
@@ -109,6 +138,17 @@ class ServiceForm(FlaskForm):
             "edition_version")}
         data.update(self.rows())
         return data
+
+
+def _first_input_of(entry: FormField) -> str:
+    return next(iter(entry.form)).id
+
+
+def _first_input(rows: FieldList, fallback: str) -> str:
+    """An error about a whole list links to its first row's first input."""
+    if rows.entries and isinstance(rows.entries[0], FormField):
+        return next(iter(rows.entries[0].form)).id
+    return fallback
 
 
 def _blank(row: Any) -> bool:

@@ -27,6 +27,7 @@ from catalogue.editing import (
     publish_edition,
     save_service,
 )
+from catalogue.links import broken_links
 from catalogue.models import Agency, Service, Status
 from catalogue.operations import (
     Actor,
@@ -86,8 +87,10 @@ def services():
     page_ids = found[(page - 1) * PER_PAGE: page * PER_PAGE]
     rows = {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(page_ids)))}
     shown = [rows[i] for i in page_ids]
+    broken = {b.service_id for b in broken_links(db.session, service_ids=page_ids)}
     return render_template("manage/services.html", form=form, services=shown, total=len(found),
-                           page=min(page, pages), pages=pages, is_admin=is_admin(current_user))
+                           page=min(page, pages), pages=pages, is_admin=is_admin(current_user),
+                           broken=broken)
 
 
 def _render_form(form, service=None, status=200, conflict=None):
@@ -96,6 +99,7 @@ def _render_form(form, service=None, status=200, conflict=None):
         "manage/edit.html", form=form, service=service, conflict=conflict, workflow=WorkflowForm(),
         edition=edition, needs_review=bool(service and service.agency.requires_review),
         may_approve=bool(service and can_approve_edition(current_user, service)),
+        broken=broken_links(db.session, service_ids=[service.id]) if service else [],
     ), status
 
 
