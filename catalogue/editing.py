@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .access import can_approve_edition, can_assign_agency
-from .models import Edition, Revision, Service, now_utc
+from .models import ChangeLog, Edition, Revision, Service, now_utc
 from .operations import (
     CONTENT_KEYS,
     Actor,
@@ -232,6 +232,8 @@ def confirm_reviewed(session: Session, service: Service, *, expected_version: in
     """"Xác nhận đã rà soát": the entry is right as it stands. No revision: nothing changed."""
     check_version(session, service, expected_version)
     mark_reviewed(service)
+    # The public page shows the date: tell every process's page cache.
+    session.add(ChangeLog(service_id=service.id, code=service.code))
     session.flush()
 
 

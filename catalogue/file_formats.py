@@ -20,7 +20,7 @@ from . import json_limits
 from .validation import RECORD_KEYS, REQUIRED_KEYS
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-CSV_COLUMNS = (*RECORD_KEYS, "updated_at")
+CSV_COLUMNS = (*RECORD_KEYS, "updated_at", "reviewed_at")
 
 
 @dataclass
@@ -155,7 +155,7 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     for doc in record["documents"]:
         doc["copies"] = doc["copies"] or 1
     record["forms"] = [_pair(i, "title", "url") for i in _split_items(row.get("forms") or "")]
-    for key in ("processing_days", "online_url", "published_at", "updated_at"):
+    for key in ("processing_days", "online_url", "published_at", "updated_at", "reviewed_at"):
         if record.get(key) == "":
             record[key] = None
     return record

@@ -58,7 +58,9 @@ def test_an_editors_save_reaches_the_next_reader_at_once(app, accounts, publishe
     edit = editor.get("/manage/services/1.001193/edit")
     token = TOKEN.search(edit.get_data(as_text=True)).group(1)
     record = dict(published_record(published), summary="Hồ sơ nộp trực tuyến qua Cổng dịch vụ công.")
-    saved = editor.post("/manage/services/1.001193/edit", data=form_data(record, token, published.version))
+    # "Lưu và xuất bản": the change goes live at once (a plain save would wait in an edition).
+    data = form_data(record, token, published.version) | {"publish": "1"}
+    saved = editor.post("/manage/services/1.001193/edit", data=data)
     assert saved.status_code in (302, 303), saved.get_data(as_text=True)[:500]
 
     page = reader.get("/services/1.001193")

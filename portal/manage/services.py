@@ -242,7 +242,9 @@ def confirm_service_reviewed(code: str):
         db.session.rollback()
         return render_conflict(viewable_service(code), [])
     flash(f"Đã xác nhận rà soát “{service.name}”.", "success")
-    return redirect(url_for("manage.edit_service", code=code)), 303
+    back = url_for("manage.review_list") if request.form.get("back") == "review" else \
+        url_for("manage.edit_service", code=code)
+    return redirect(back), 303
 
 
 @bp.get("/services/<code>/preview")
