@@ -33,7 +33,7 @@ from ..params.listing import (
     query_args,
     run_search,
 )
-from ..view_tally import count_view
+from ..view_tally import count_view, keep_visitor
 from . import bp
 
 HOME_FIELDS = 12
@@ -60,7 +60,8 @@ def canonical_for(endpoint: str, **values: object) -> str:
 @bp.get("/")
 @cached
 def home():
-    popular = most_viewed_services(db.session, HOME_SERVICES)
+    popular = most_viewed_services(db.session, HOME_SERVICES,
+                                   min_views=int(current_app.config["MOST_VIEWED_MIN_VIEWS"]))
     by_level = count_by_level(db.session)
     if len(popular) < MIN_POPULAR:
         popular = []
@@ -100,6 +101,8 @@ def service(code: str):
     response = current_app.make_response(service_page(code))
     if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
         count_view(response, code)
+        if response.status_code == 200:
+            keep_visitor(response)
     return response
 
 
