@@ -6,6 +6,7 @@ with status 1 and a message, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from catalogue.accounts import AccountError, create_user
 from catalogue.file_formats import ImportFileError, read_catalogue
-from catalogue.models import Role, Service
+from catalogue.models import Role, Service, User
 from catalogue.operations import Actor
 from catalogue.transfer import export_catalogue, import_catalogue
 
@@ -49,8 +50,38 @@ def init_db_command() -> None:
     """Create or upgrade the schema to the newest migration (safe to run again)."""
     from flask_migrate import upgrade
 
+    before = _schema_revision()
     upgrade(directory=current_app.extensions["migrate"].directory)
-    click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    after = _schema_revision()
+    if before == after:
+        click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    elif before is None:
+        click.echo(f"Đã tạo cơ sở dữ liệu (phiên bản {after}).")
+    else:
+        click.echo(f"Đã nâng cấp cơ sở dữ liệu: phiên bản {before} → {after}.")
+
+
+def _schema_revision() -> str | None:
+    """The schema's Alembic revision (None before the first migration)."""
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ", ".join(sorted(heads)) or None
+
+
+DEMO_EDITOR = ("flask --app portal create-user bientap@so-tu-phap.example --role editor "
+               "--agency so-tu-phap")
+
+
+def _first_steps() -> None:
+    """A newcomer's next step after `make run`: how to sign in as an editor."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        return
+    click.echo("Chưa có tài khoản nào. Để đăng nhập làm biên tập viên của Sở Tư pháp (dữ liệu mẫu):\n"
+               f"    .venv/bin/{DEMO_EDITOR}\n"
+               f"rồi mở http://127.0.0.1:{os.environ.get('PORT') or 5000}/login "
+               "(tài khoản quản trị: --role admin, bỏ --agency).")
 
 
 def _import_file(path: Path, actor: Actor) -> None:
@@ -79,10 +110,11 @@ def load_demo_command() -> None:
     count = db.session.scalar(select(func.count()).select_from(Service))
     if count:
         click.echo(f"Đã có {count} dịch vụ trong cơ sở dữ liệu: không nạp dữ liệu mẫu.")
-        return
-    demo = resources.files("catalogue") / "demo" / DEMO_FILE
-    with resources.as_file(demo) as path:
-        _import_file(Path(path), Actor("load-demo"))
+    else:
+        demo = resources.files("catalogue") / "demo" / DEMO_FILE
+        with resources.as_file(demo) as path:
+            _import_file(Path(path), Actor("load-demo"))
+    _first_steps()
 
 
 @click.command("import")
