@@ -249,9 +249,51 @@ def prune_uploads_command(older_than_hours: float) -> None:
         sys.exit(1)
 
 
+@click.command("check-links")
+@click.option("--agency", "agency_code", default=None, help="Only this agency's services (code).")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Links fetched at once, over all hosts.")
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Links fetched at once from one host.")
+@click.option("--delay", default=0.2, show_default=True, type=click.FloatRange(0, 10),
+              help="Seconds between two requests to one host.")
+@click.option("--timeout", default=None, type=click.FloatRange(0.1, 120),
+              help="Seconds to wait for one link (default: CHECK_LINKS_TIMEOUT, 10).")
+@with_appcontext
+def check_links_command(agency_code: str | None, workers: int, per_host: int, delay: float,
+                        timeout: float | None) -> None:
+    """Fetch every form and online URL; report the broken ones per agency; exit 1 if any."""
+    from catalogue.link_fetch import check_links
+    from catalogue.links import links_to_check, record_link_results
+    from catalogue.models import Agency
+
+    if agency_code and db.session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
+        _fail(f"Không có cơ quan mã “{agency_code}”.")
+    targets = list(links_to_check(db.session, agency_code))
+    results = check_links(targets, workers=workers, per_host=per_host, delay=delay,
+                          timeout=timeout or float(current_app.config["CHECK_LINKS_TIMEOUT"]))
+    service_ids = set(db.session.scalars(
+        select(Service.id).join(Agency, Service.agency_id == Agency.id)
+        .where(Agency.code == agency_code) if agency_code else select(Service.id)))
+    record_link_results(db.session, service_ids, results)
+    db.session.commit()
+    broken = [r for r in results if not r.ok]
+    click.echo(f"Đã kiểm tra {len(results)} liên kết của {len({t.service_id for t in targets})} thủ tục: "
+               f"{len(broken)} liên kết hỏng.")
+    by_agency: dict[str, list] = {}
+    for r in broken:
+        by_agency.setdefault(r.target.agency, []).append(r)
+    for agency in sorted(by_agency):
+        click.echo(f"{agency}: {len(by_agency[agency])} liên kết hỏng")
+        for r in by_agency[agency]:
+            click.echo(f"  {r.target.code} {r.target.url} ({r.problem})")
+    if broken:
+        sys.exit(1)
+
+
 COMMANDS = [
     init_db_command, load_demo_command, import_command, export_command, create_user_command,
-    reindex_command, search_index_group, prune_uploads_command,
+    reindex_command, search_index_group, prune_uploads_command, check_links_command,
 ]
 
 
