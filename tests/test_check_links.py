@@ -98,7 +98,8 @@ def test_check_links_for_one_agency_and_all_good_exits_0(runner, accounts, make_
                  online_url=f"{site}/redirect-to/good.pdf")
     make_service(code="2.000001", name="Thành lập doanh nghiệp", agency="so-ke-hoach-va-dau-tu",
                  field="thanh-lap-doanh-nghiep", status="published",
-                 forms=[{"title": "Giấy đề nghị", "url": f"{site}/missing.pdf"}], online_url=f"{site}/good.pdf")
+                 forms=[{"title": "Giấy đề nghị", "url": f"{site}/missing.pdf"}],
+                 online_url=f"{site}/good.pdf")
     result = runner.invoke(args=["check-links", "--agency", "so-tu-phap", "--timeout", "2"])
     assert result.exit_code == 0, result.output
     assert "0 liên kết hỏng" in result.output
