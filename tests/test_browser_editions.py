@@ -97,6 +97,7 @@ def test_a_citizen_says_what_is_missing_and_the_editor_sees_it(page, browser, li
     page.set_default_timeout(30_000)
     page.goto(f"{live_server}/services/{CODE}")
     page.get_by_text("Thông tin này có hữu ích không?").wait_for()
+    page.locator(".service-upkeep").screenshot(path=f"tests/artifacts/service-feedback-box-{page.device}.png")
     page.get_by_role("button", name="Không", exact=True).click()
     page.get_by_label("Thiếu thông tin gì? (không bắt buộc)").fill("Thiếu lệ phí")
     screenshot(page, "feedback-form")
