@@ -27,9 +27,14 @@ def is_editor(user: Any) -> bool:
     """An editor without an agency edits nothing: the account is half made."""
     return (
         _signed_in(user)
-        and getattr(user, "role", None) == Role.EDITOR
+        and getattr(user, "role", None) in (Role.EDITOR, Role.REVIEWER)
         and getattr(user, "agency_id", None) is not None
     )
+
+
+def is_reviewer(user: Any) -> bool:
+    """A reviewer is an editor of one agency who may also approve others' editions."""
+    return is_editor(user) and getattr(user, "role", None) == Role.REVIEWER
 
 
 def can_manage(user: Any) -> bool:
@@ -48,6 +53,21 @@ def can_edit_service(user: Any, service: Service) -> bool:
 
 def can_create_service(user: Any) -> bool:
     return can_manage(user)
+
+
+def can_approve_edition(user: Any, service: Service) -> bool:
+    """Publish an edition that waits for review: a reviewer of the service's agency, or an
+    admin. Whether this user wrote the edition is the editing step's own check."""
+    return is_admin(user) or (is_reviewer(user) and service.agency_id == user.agency_id)
+
+
+def can_manage_review_settings(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_see_agency_upkeep(user: Any, agency_id: int | None) -> bool:
+    """Review reminders, link reports and feedback: the agency's editors, and admins."""
+    return is_admin(user) or (is_editor(user) and agency_id is not None and agency_id == user.agency_id)
 
 
 def can_assign_agency(user: Any, agency: Agency | None) -> bool:

@@ -43,13 +43,13 @@ def create_user(
     if not EMAIL_RE.match(email):
         raise AccountError("Địa chỉ email không hợp lệ.")
     if role not in {r.value for r in Role}:
-        raise AccountError("Vai trò phải là admin hoặc editor.")
+        raise AccountError("Vai trò phải là admin, editor hoặc reviewer.")
     if find_user(session, email) is not None:
         raise AccountError(f"Đã có tài khoản {email}.")
     agency = None
-    if role == Role.EDITOR:
+    if role in (Role.EDITOR, Role.REVIEWER):
         if not agency_code:
-            raise AccountError("Biên tập viên phải thuộc một cơ quan (--agency MÃ).")
+            raise AccountError("Biên tập viên và người duyệt phải thuộc một cơ quan (--agency MÃ).")
         agency = session.scalar(select(Agency).where(Agency.code == agency_code))
         if agency is None:
             raise AccountError(f"Không có cơ quan mã “{agency_code}”.")

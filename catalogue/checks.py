@@ -44,6 +44,7 @@ LABELS: dict[str, str] = {
     "status": "Trạng thái",
     "published_at": "Ngày công bố",
     "updated_at": "Ngày cập nhật",
+    "reviewed_at": "Ngày rà soát",
 }
 
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")

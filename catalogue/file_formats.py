@@ -23,7 +23,7 @@ from .steps import join_sub_items
 from .validation import RECORD_KEYS, REQUIRED_KEYS
 
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
-CSV_COLUMNS = (*RECORD_KEYS, "updated_at")
+CSV_COLUMNS = (*RECORD_KEYS, "updated_at", "reviewed_at")
 # A channel's numbers come first in its CSV item, its free texts after them.
 CSV_CHANNEL_KEYS = ("kind", "processing_days", "fee_vnd", "processing_time", "fee", "description")
 
@@ -228,8 +228,8 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     record["life_events"] = _split_items(row.get("life_events") or "")
     decision = (row.get("decision") or "").strip()
     record["decision"] = _pair(decision, "number", "date") if decision else None
-    for key in ("processing_days", "online_url", "published_at", "updated_at", "online_kind",
-                "partial_reason", "effective_from", "abolished_on"):
+    for key in ("processing_days", "online_url", "published_at", "updated_at", "reviewed_at",
+                "online_kind", "partial_reason", "effective_from", "abolished_on"):
         if record.get(key) == "":
             record[key] = None
     return record

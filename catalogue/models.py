@@ -28,7 +28,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from .vocabulary import Audience, Level, OnlineKind, PartialReason, Role, Status, Tier
+from .vocabulary import (
+    Audience,
+    EditionState,
+    Level,
+    OnlineKind,
+    PartialReason,
+    Role,
+    Status,
+    Tier,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -103,6 +112,9 @@ class Agency(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    # A second person (a reviewer of the agency) approves each edition before it goes
+    # live; off by default so that a small agency is never blocked (issue 17).
+    requires_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Agency]] = relationship(back_populates="parent", order_by="Agency.name")
@@ -180,6 +192,8 @@ class Service(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # When an editor last confirmed the entry (unchanged, or by publishing it).
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
@@ -411,3 +425,35 @@ class ServicePoint(Base):
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     commune: Mapped[Commune | None] = relationship()
+class Edition(Base):
+    """A change to a published service, kept apart until it is published.
+
+    The public page and the API read the service row, so they keep the published text
+    while an edition is a draft or waits for review. ``is_open`` is True for the one
+    open edition of a service and NULL once it is closed: the unique constraint then
+    allows one open edition per service and any number of closed ones (history).
+    ``version`` refuses a save from an outdated copy of the edition itself.
+    """
+
+    __tablename__ = "edition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    state: Mapped[EditionState] = mapped_column(StrEnumColumn(EditionState), default=EditionState.DRAFT)
+    is_open: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    base_version: Mapped[int] = mapped_column(Integer)
+    # Ids of everyone who saved this edition: none of them may approve it.
+    authors: Mapped[list[int]] = mapped_column(JSON, default=list)
+    author: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(254))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    service: Mapped[Service] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("service_id", "is_open"),)

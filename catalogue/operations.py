@@ -138,6 +138,7 @@ def record_of(service: Service) -> dict[str, Any]:
     record["status"] = service.status
     record["published_at"] = iso(service.published_at)
     record["updated_at"] = iso(service.updated_at)
+    record["reviewed_at"] = iso(service.reviewed_at)
     return record
 
 

@@ -197,6 +197,8 @@ def _write(
         if clean["status"] != service.status:
             change_status(session, service, clean["status"], actor, check=False)
             changed = True
+        if clean.get("reviewed_at") and clean["reviewed_at"] != service.reviewed_at:
+            service.reviewed_at = clean["reviewed_at"]
         report.updated += 1 if changed else 0
         report.unchanged += 0 if changed else 1
     session.flush()
@@ -217,6 +219,8 @@ def _import_new(session: Session, clean: dict[str, Any], actor: Actor, lookups: 
                           effective_at=max(archived_at, published_at))
     if clean.get("updated_at"):
         service.updated_at = clean["updated_at"]
+    if clean.get("reviewed_at"):
+        service.reviewed_at = clean["reviewed_at"]
 
 
 # ---------------------------------------------------------------- exporting

@@ -2,9 +2,10 @@
 
 The catalogue has no usage figures of its own (applications are counted by the national
 system), so "most used" here means "most read on this portal": one counter per service,
-bumped by each view of its public page (counted in memory by each worker and written
-in batches: portal/view_tally.py). Crawlers count too; the figure ranks services for
-the home page and is not published as a statistic.
+bumped by each counted view of its public page (counted in memory by each worker and
+written in batches: portal/view_tally.py, which leaves out crawlers, scripts without
+cookies and reloads). The figure ranks services for the home page, from a minimum
+number of views, and is not published as a statistic.
 """
 
 from __future__ import annotations
@@ -51,12 +52,13 @@ def record_service_views(session: Session, counts: Mapping[str, int], at: dateti
         session.execute(stmt)
 
 
-def most_viewed_services(session: Session, limit: int = 8) -> list[tuple[Service, int]]:
-    """Published services most often opened on the portal, with their view counts."""
+def most_viewed_services(session: Session, limit: int = 8, min_views: int = 1) -> list[tuple[Service, int]]:
+    """Published services most often opened on the portal, with their view counts; a
+    service needs ``min_views`` to be listed (a handful of visits ranks nothing)."""
     rows = session.execute(
         select(Service, ServiceView.views)
         .join(ServiceView, ServiceView.service_id == Service.id)
-        .where(public_on(), ServiceView.views > 0)
+        .where(public_on(), ServiceView.views >= max(1, min_views))
         .order_by(ServiceView.views.desc(), Service.name)
         .limit(limit)
     ).unique()

@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 TEXT_KEYS = ("summary", "method", "fees", "result", "requirements")
-RECORD_KEYS = tuple(k for k in LABELS if k != "updated_at")
+RECORD_KEYS = tuple(k for k in LABELS if k not in ("updated_at", "reviewed_at"))
 REQUIRED_KEYS = ("code", "name", "level", "agency", "field", "tier", "audience")
 
 
@@ -391,7 +391,7 @@ def check_history(r: _Record) -> None:
     if status in (None, ""):
         status = Status.DRAFT.value
     r.out["status"] = checks.choice(r.c, "status", status, STATUS_LABELS)
-    for key in ("published_at", "updated_at"):
+    for key in ("published_at", "updated_at", "reviewed_at"):
         try:
             r.out[key] = parse_timestamp(r.data.get(key))
         except (ValueError, TypeError):

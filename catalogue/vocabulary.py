@@ -60,6 +60,17 @@ class PartialReason(enum.StrEnum):
 class Role(enum.StrEnum):
     ADMIN = "admin"
     EDITOR = "editor"
+    # An editor of one agency who may also approve others' editions (issue 17).
+    REVIEWER = "reviewer"
+
+
+class EditionState(enum.StrEnum):
+    """A change to a published service waits as an edition until it is published."""
+
+    DRAFT = "draft"
+    REVIEW = "review"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
 
 
 # The search index stores a tier or audience as its position in these tuples: add new

@@ -99,9 +99,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from . import notice
     from .formatting import init_app
 
     init_app(app)
+    notice.init_app(app)  # the downtime notice on pages and in API headers
 
 
 def register_security(app: Flask) -> None:

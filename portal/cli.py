@@ -6,6 +6,7 @@ with status 1 and a message, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from importlib import resources
@@ -18,7 +19,7 @@ from sqlalchemy import Engine, func, select
 
 from catalogue.accounts import AccountError, create_user
 from catalogue.file_formats import Catalogue, ImportFileError, read_catalogue
-from catalogue.models import Role, Service
+from catalogue.models import Role, Service, User
 from catalogue.operations import Actor
 from catalogue.replay import replay_catalogue
 from catalogue.transfer import export_catalogue, import_catalogue
@@ -51,8 +52,38 @@ def init_db_command() -> None:
     """Create or upgrade the schema to the newest migration (safe to run again)."""
     from flask_migrate import upgrade
 
+    before = _schema_revision()
     upgrade(directory=current_app.extensions["migrate"].directory)
-    click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    after = _schema_revision()
+    if before == after:
+        click.echo("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    elif before is None:
+        click.echo(f"Đã tạo cơ sở dữ liệu (phiên bản {after}).")
+    else:
+        click.echo(f"Đã nâng cấp cơ sở dữ liệu: phiên bản {before} → {after}.")
+
+
+def _schema_revision() -> str | None:
+    """The schema's Alembic revision (None before the first migration)."""
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ", ".join(sorted(heads)) or None
+
+
+DEMO_EDITOR = ("flask --app portal create-user bientap@so-tu-phap.example --role editor "
+               "--agency so-tu-phap")
+
+
+def _first_steps() -> None:
+    """A newcomer's next step after `make run`: how to sign in as an editor."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        return
+    click.echo("Chưa có tài khoản nào. Để đăng nhập làm biên tập viên của Sở Tư pháp (dữ liệu mẫu):\n"
+               f"    .venv/bin/{DEMO_EDITOR}\n"
+               f"rồi mở http://127.0.0.1:{os.environ.get('PORT') or 5000}/login "
+               "(tài khoản quản trị: --role admin, bỏ --agency).")
 
 
 def _import_file(path: Path, actor: Actor, prepare: Callable[[Catalogue], object] | None = None) -> None:
@@ -112,23 +143,24 @@ def load_demo_command() -> None:
     count = db.session.scalar(select(func.count()).select_from(Service))
     if count:
         click.echo(f"Đã có {count} dịch vụ trong cơ sở dữ liệu: không nạp dữ liệu mẫu.")
-        return
-    demo = resources.files("catalogue") / "demo" / DEMO_FILE
-    with resources.as_file(demo) as path:
-        try:
-            catalogue = read_catalogue(Path(path), current_app.config["IMPORT_MAX_BYTES"])
-            _tag_demo_life_events(catalogue)
-            report = replay_catalogue(db.session, catalogue, Actor("load-demo"))
-        except ImportFileError as exc:
-            db.session.rollback()
-            click.echo(f"Không nạp được dữ liệu mẫu: {len(exc.problems)} lỗi.", err=True)
-            for problem in exc.problems:
-                click.echo(f"  - {problem}", err=True)
-            sys.exit(1)
-    db.session.commit()
-    refresh_planner_statistics(db.engine)
-    click.echo(f"Đã nạp dữ liệu mẫu: {report.services} dịch vụ, {report.revisions} lần thay đổi "
-               "có ghi ngày.")
+    else:
+        demo = resources.files("catalogue") / "demo" / DEMO_FILE
+        with resources.as_file(demo) as path:
+            try:
+                catalogue = read_catalogue(Path(path), current_app.config["IMPORT_MAX_BYTES"])
+                _tag_demo_life_events(catalogue)
+                report = replay_catalogue(db.session, catalogue, Actor("load-demo"))
+            except ImportFileError as exc:
+                db.session.rollback()
+                click.echo(f"Không nạp được dữ liệu mẫu: {len(exc.problems)} lỗi.", err=True)
+                for problem in exc.problems:
+                    click.echo(f"  - {problem}", err=True)
+                sys.exit(1)
+        db.session.commit()
+        refresh_planner_statistics(db.engine)
+        click.echo(f"Đã nạp dữ liệu mẫu: {report.services} dịch vụ, {report.revisions} lần "
+                   "thay đổi có ghi ngày.")
+    _first_steps()
 
 
 def _tag_demo_life_events(catalogue: Catalogue) -> None:
@@ -270,10 +302,52 @@ def prune_uploads_command(older_than_hours: float) -> None:
         sys.exit(1)
 
 
+@click.command("check-links")
+@click.option("--agency", "agency_code", default=None, help="Only this agency's services (code).")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Links fetched at once, over all hosts.")
+@click.option("--per-host", default=2, show_default=True, type=click.IntRange(1, 16),
+              help="Links fetched at once from one host.")
+@click.option("--delay", default=0.2, show_default=True, type=click.FloatRange(0, 10),
+              help="Seconds between two requests to one host.")
+@click.option("--timeout", default=None, type=click.FloatRange(0.1, 120),
+              help="Seconds to wait for one link (default: CHECK_LINKS_TIMEOUT, 10).")
+@with_appcontext
+def check_links_command(agency_code: str | None, workers: int, per_host: int, delay: float,
+                        timeout: float | None) -> None:
+    """Fetch every form and online URL; report the broken ones per agency; exit 1 if any."""
+    from catalogue.link_fetch import check_links
+    from catalogue.links import links_to_check, record_link_results
+    from catalogue.models import Agency
+
+    if agency_code and db.session.scalar(select(Agency.id).where(Agency.code == agency_code)) is None:
+        _fail(f"Không có cơ quan mã “{agency_code}”.")
+    targets = list(links_to_check(db.session, agency_code))
+    results = check_links(targets, workers=workers, per_host=per_host, delay=delay,
+                          timeout=timeout or float(current_app.config["CHECK_LINKS_TIMEOUT"]))
+    service_ids = set(db.session.scalars(
+        select(Service.id).join(Agency, Service.agency_id == Agency.id)
+        .where(Agency.code == agency_code) if agency_code else select(Service.id)))
+    record_link_results(db.session, service_ids, results)
+    db.session.commit()
+    broken = [r for r in results if not r.ok]
+    click.echo(f"Đã kiểm tra {len(results)} liên kết của {len({t.service_id for t in targets})} thủ tục: "
+               f"{len(broken)} liên kết hỏng.")
+    by_agency: dict[str, list] = {}
+    for r in broken:
+        by_agency.setdefault(r.target.agency, []).append(r)
+    for agency in sorted(by_agency):
+        click.echo(f"{agency}: {len(by_agency[agency])} liên kết hỏng")
+        for r in by_agency[agency]:
+            click.echo(f"  {r.target.code} {r.target.url} ({r.problem})")
+    if broken:
+        sys.exit(1)
+
+
 COMMANDS = [
     init_db_command, load_places_command, load_demo_command, import_command, export_command,
-    create_user_command,
-    reindex_command, search_index_group, prune_uploads_command,
+    create_user_command, reindex_command, search_index_group, prune_uploads_command,
+    check_links_command,
 ]
 
 

@@ -64,7 +64,8 @@ def trusted_proxies(value: str | None) -> int:
 
 # Optional settings beyond the contract's, numbers read from the environment when set.
 TUNABLE = ("PAGE_CACHE_SECONDS", "PAGE_CACHE_BYTES", "VIEW_FLUSH_SECONDS",
-           "DATABASE_CONNECT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT")
+           "DATABASE_CONNECT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT", "REVIEW_PERIOD_MONTHS",
+           "MOST_VIEWED_MIN_VIEWS", "CHECK_LINKS_TIMEOUT")
 
 
 PUBLIC = ("PUBLIC_BASE_URL", "ALLOWED_HOSTS", "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")
@@ -123,4 +124,10 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE_BYTES": 32 * 1024 * 1024,
     # Service-page views are written in batches at most this often: portal/view_tally.py.
     "VIEW_FLUSH_SECONDS": 10,
+    # An entry not confirmed for this many months is listed as "cần rà soát".
+    "REVIEW_PERIOD_MONTHS": 12,
+    # "Most viewed" on the home page lists a service only from this many counted views.
+    "MOST_VIEWED_MIN_VIEWS": 10,
+    # check-links: seconds to wait for one URL.
+    "CHECK_LINKS_TIMEOUT": 10,
 }

@@ -40,6 +40,23 @@ def accounts(catalogue_refs: dict[str, Any]) -> dict[str, Any]:
     return made
 
 
+@pytest.fixture
+def reviewers(accounts: dict[str, Any], catalogue_refs: dict[str, Any]) -> dict[str, Any]:
+    """Reviewers (issue 17): one of Sở Tư pháp, one of Sở Kế hoạch và Đầu tư."""
+    agencies = {a.code: a for a in catalogue_refs["agencies"]}
+    made = {
+        "justice": User(email="duyet@daklak.gov.vn", role="reviewer", agency=agencies["so-tu-phap"]),
+        "planning": User(email="duyet-khdt@daklak.gov.vn", role="reviewer",
+                         agency=agencies["so-ke-hoach-va-dau-tu"]),
+    }
+    for user in made.values():
+        user.password_hash = _hash()
+        user.active = True
+    db.session.add_all(made.values())
+    db.session.commit()
+    return made
+
+
 def csrf_of(client: Any, url: str = "/login") -> str:
     page = client.get(url)
     match = TOKEN.search(page.get_data(as_text=True))

@@ -94,9 +94,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(port: int, path: str) -> tuple[int, bytes]:
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers or {})
+        with urllib.request.urlopen(req, timeout=10) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         with exc:
@@ -132,3 +133,14 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+BROWSER_AGENT = ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) "
+                 "Chrome/126.0 Mobile Safari/537.36")
+
+
+def visit(client: Any, path: str, visitor: str = "visitor-0000000001") -> Any:
+    """A reader's browser opening a page: a browser's user agent and the visitor cookie
+    (portal/view_tally.py counts only such views)."""
+    client.set_cookie("pv", visitor)
+    return client.get(path, headers={"User-Agent": BROWSER_AGENT})

@@ -91,8 +91,9 @@ def test_editor_creates_publishes_edits_and_archives_a_service(page, live_server
     page.get_by_role("link", name="Đăng ký kết hôn").click()
 
     page.get_by_label("Phí, lệ phí", exact=True).fill("Miễn lệ phí")
-    page.get_by_role("button", name="Lưu", exact=True).last.click()
-    page.get_by_text("Đã lưu thay đổi.").wait_for()
+    # A published service: "Lưu và xuất bản" puts the change live (the agency needs no review).
+    page.get_by_role("button", name="Lưu và xuất bản", exact=True).click()
+    page.get_by_text("Đã lưu và xuất bản thay đổi.").wait_for()
     assert _stored().fees == "Miễn lệ phí"
 
     page.get_by_role("link", name="Lịch sử thay đổi").click()

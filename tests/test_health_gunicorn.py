@@ -19,7 +19,7 @@ import pytest
 
 from catalogue.usage import ServiceView
 from portal.extensions import db
-from tests.support import free_port, get, stop, wait_until_serving, worker_pids
+from tests.support import BROWSER_AGENT, free_port, get, stop, wait_until_serving, worker_pids
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -86,8 +86,9 @@ def test_views_are_written_in_batches_and_when_a_worker_stops(app, make_service,
     graceful stop (deploy, restart) writes what the workers counted."""
     service = make_service(status="published")
     with gunicorn(app, tmp_path, VIEW_FLUSH_SECONDS="3600") as (proc, port, _):
-        for _ in range(5):
-            assert get(port, "/services/1.001193")[0] == 200
+        for i in range(5):  # five readers (browsers with the visitor cookie)
+            reader = {"User-Agent": BROWSER_AGENT, "Cookie": f"pv=visitor-{i:012d}"}
+            assert get(port, "/services/1.001193", reader)[0] == 200
         db.session.expire_all()
         assert db.session.get(ServiceView, service.id) is None  # still in the workers' tallies
         proc.send_signal(signal.SIGTERM)

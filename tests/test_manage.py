@@ -80,6 +80,12 @@ def test_refused_save_shows_vietnamese_errors_beside_fields_and_keeps_what_was_t
     assert db.session.scalar(select(func.count()).select_from(Service)) == 0
 
 
+def _rows(body: str, key: str, sub: str = "") -> list[str]:
+    """The text of each row's paragraph box (steps and documents are textareas)."""
+    pattern = rf'<textarea[^>]*name="{key}-\d{sub}"[^>]*>([^<]*)</textarea>'
+    return [t.strip() for t in re.findall(pattern, body)]
+
+
 def test_row_buttons_add_remove_and_move_rows_without_saving(client, accounts):
     sign_in(client, JUSTICE)
     token = _token(client.get("/manage/services/new"))
@@ -88,15 +94,14 @@ def test_row_buttons_add_remove_and_move_rows_without_saving(client, accounts):
     moved = client.post("/manage/services/new", data={**data, "row": "up:steps:2"})
     body = moved.get_data(as_text=True)
     assert moved.status_code == 200
-    order = re.findall(r'name="steps-\d"[^>]*>\s*([^<]*)</textarea>', body)
+    order = _rows(body, "steps")
     assert order == ["Một", "Ba", "Hai"]
     removed = client.post("/manage/services/new", data={**data, "row": "remove:steps:0"})
-    assert re.findall(r'name="steps-\d"[^>]*>\s*([^<]*)</textarea>', removed.get_data(as_text=True)) \
-        == ["Hai", "Ba"]
+    assert _rows(removed.get_data(as_text=True), "steps") == ["Hai", "Ba"]
     added = client.post("/manage/services/new", data={**data, "row": "add:documents"})
     assert added.get_data(as_text=True).count('name="documents-2-name"') == 1
     down = client.post("/manage/services/new", data={**data, "row": "down:documents:0"})
-    names = re.findall(r'name="documents-\d-name" type="text" value="([^"]*)"', down.get_data(as_text=True))
+    names = _rows(down.get_data(as_text=True), "documents", "-name")
     assert names == ["Giấy chứng sinh", "Tờ khai đăng ký khai sinh"]
     assert db.session.scalar(select(func.count()).select_from(Service)) == 0
 
@@ -108,8 +113,9 @@ def test_error_on_a_step_lands_on_the_row_the_editor_sees(client, accounts):
     assert page.status_code == 422
     body = page.get_data(as_text=True)
     # Blank row 1 is left out for validation, yet the error is shown on row 2 (the long one).
-    assert re.search(r'id="steps-2"[^>]*>[^<]*</textarea>\s*'
-                     r'<p class="field-error"[^>]*>Trình tự thực hiện \(steps\[1\]\)', body)
+    assert re.search(r'id="steps-2"[^>]*>[^<]*</textarea>\s*<p class="field-error"[^>]*>'
+                     r'Trình tự thực hiện \(steps\[1\]\)',
+                     body)
 
 
 def test_duplicate_code_is_refused_beside_the_code(client, accounts, make_service):

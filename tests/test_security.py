@@ -25,17 +25,26 @@ TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
 GETS = [
     "/manage/", "/manage/services", "/manage/services/new", "/manage/services/{code}/edit",
     "/manage/services/{code}/preview", "/manage/services/{code}/history", "/manage/users",
-    "/manage/users/{user}/password",
+    "/manage/users/{user}/password", "/manage/agencies", "/manage/review", "/manage/links",
+    "/manage/feedback", "/manage/notices",
 ]
 POSTS = [
     "/manage/services/new", "/manage/services/{code}/edit", "/manage/services/{code}/publish",
     "/manage/services/{code}/archive", "/manage/services/{code}/restore",
     "/manage/services/{code}/unpublish", "/manage/services/{code}/revisions/1/restore",
     "/manage/users", "/manage/users/{user}/disable", "/manage/users/{user}/enable",
-    "/manage/users/{user}/password",
+    "/manage/users/{user}/password", "/manage/services/{code}/edition/publish",
+    "/manage/services/{code}/edition/discard", "/manage/services/{code}/reviewed",
+    "/manage/agencies/{agency}/review", "/manage/notices",
 ]
 # What a foreign editor may legitimately reach: their own lists and the creation form.
-OPEN_TO_EDITORS = {"/manage/", "/manage/services", "/manage/services/new"}
+OPEN_TO_EDITORS = {"/manage/", "/manage/services", "/manage/services/new", "/manage/review",
+                   "/manage/links", "/manage/feedback"}
+# Only admins: accounts, each agency's review rule, the downtime notices.
+ADMIN_ONLY = {"/manage/users", "/manage/users/{user}/password", "/manage/agencies", "/manage/notices",
+              "/manage/users/{user}/disable", "/manage/users/{user}/enable",
+              "/manage/agencies/{agency}/review"}
+FOREIGN = ["khdt@daklak.gov.vn", "duyet-khdt@daklak.gov.vn"]
 
 
 def state() -> dict[str, Any]:
@@ -56,13 +65,13 @@ def _payload(token: str | None, version: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def target(accounts, make_service):
+def target(accounts, reviewers, make_service):
     service = make_service()
     return {"code": service.code, "user": accounts["justice"].id, "version": service.version}
 
 
 def _url(pattern: str, target: dict[str, Any]) -> str:
-    return pattern.format(code=target["code"], user=target["user"])
+    return pattern.format(code=target["code"], user=target["user"], agency="so-tu-phap")
 
 
 def test_the_route_table_covers_every_manage_route(app):
@@ -71,7 +80,7 @@ def test_the_route_table_covers_every_manage_route(app):
     covered = set()
     for method, patterns in (("GET", GETS), ("POST", POSTS)):
         for pattern in patterns:
-            endpoint, _ = adapter.match(pattern.format(code=CODE, user=1), method=method)
+            endpoint, _ = adapter.match(pattern.format(code=CODE, user=1, agency="x"), method=method)
             covered.add((endpoint, method))
     every = {(r.endpoint, m) for r in app.url_map.iter_rules() if r.endpoint.startswith("manage.")
              for m in r.methods - {"HEAD", "OPTIONS"}}
@@ -100,8 +109,9 @@ def test_anonymous_post_is_refused(client, target):
     assert state() == before
 
 
-def test_other_agency_editor_cannot_read(client, target):
-    sign_in(client, "khdt@daklak.gov.vn")
+@pytest.mark.parametrize("email", FOREIGN)
+def test_other_agency_editor_cannot_read(client, target, email):
+    sign_in(client, email)
     wrong = []
     for pattern in GETS:
         answer = client.get(_url(pattern, target))
@@ -112,14 +122,17 @@ def test_other_agency_editor_cannot_read(client, target):
     assert wrong == []
 
 
-def test_other_agency_editor_does_not_see_the_draft_in_lists(client, target):
-    sign_in(client, "khdt@daklak.gov.vn")
-    for url in ("/manage/services", "/manage/services?q=khai+sinh", "/manage/services?agency=so-tu-phap"):
+@pytest.mark.parametrize("email", FOREIGN)
+def test_other_agency_editor_does_not_see_the_draft_in_lists(client, target, email):
+    sign_in(client, email)
+    for url in ("/manage/services", "/manage/services?q=khai+sinh", "/manage/services?agency=so-tu-phap",
+                "/manage/review", "/manage/links", "/manage/feedback", "/manage/review?agency=so-tu-phap"):
         assert "Đăng ký khai sinh" not in client.get(url).get_data(as_text=True)
 
 
-def test_other_agency_editor_cannot_change(client, target):
-    sign_in(client, "khdt@daklak.gov.vn")
+@pytest.mark.parametrize("email", FOREIGN)
+def test_other_agency_editor_cannot_change(client, target, email):
+    sign_in(client, email)
     before = state()
     token = csrf_of(client, "/manage/services/new")
     wrong = []
@@ -185,6 +198,22 @@ def test_editor_cannot_give_a_service_to_another_agency_by_form_field(client, ta
     assert client.post(f"/manage/services/{CODE}/edit", data=moved).status_code == 403
     new = form_data(service_data(code="5.5", agency="so-ke-hoach-va-dau-tu"), token)
     assert client.post("/manage/services/new", data=new).status_code == 403
+    assert state() == before
+
+
+@pytest.mark.parametrize("email", ["tuphap@daklak.gov.vn", "duyet@daklak.gov.vn"])
+def test_own_agency_editor_and_reviewer_reach_no_admin_route(client, target, email):
+    sign_in(client, email)
+    before = state()
+    token = csrf_of(client, "/manage/services")
+    wrong = []
+    for pattern in sorted(ADMIN_ONLY):
+        url = _url(pattern, target)
+        answers = [client.get(url)] if pattern in GETS else []
+        if pattern in POSTS:
+            answers.append(client.post(url, data=_payload(token, target["version"])))
+        wrong += [(pattern, a.status_code) for a in answers if a.status_code != 403]
+    assert wrong == []
     assert state() == before
 
 

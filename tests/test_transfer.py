@@ -206,7 +206,7 @@ def test_export_writes_contract_keys(app, tmp_path):
         "documents", "document_notes", "channels", "processing_days", "fees", "result",
         "legal_basis", "requirements", "forms", "online_url", "online_kind", "partial_reason",
         "decision", "effective_from", "abolished_on", "life_events", "status", "published_at",
-        "updated_at"]
+        "updated_at", "reviewed_at"]
     assert data["agencies"][0] == {"code": "ubnd-tinh", "name": "Ủy ban nhân dân tỉnh Đắk Lắk",
                                    "parent": None}
     birth = db.session.scalar(select(Service).where(Service.code == "1.001193"))

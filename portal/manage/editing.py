@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from catalogue.access import is_admin
 from catalogue.clock import today_vn
-from catalogue.models import Service, Status
+from catalogue.models import Edition, Service, Status
 from catalogue.operations import Lookups, content_of
 from catalogue.text import clean_line, sort_key
 from catalogue.uploads import UploadError, store_upload, url_of
@@ -54,8 +54,9 @@ def blank_form(lookups: Lookups) -> ServiceForm:
     return form
 
 
-def form_of(service: Service, lookups: Lookups) -> ServiceForm:
-    data = content_of(service)
+def form_of(service: Service, lookups: Lookups, edition: Edition | None = None) -> ServiceForm:
+    """The edit form of a service: the open edition's text when there is one."""
+    data = dict(edition.content) if edition is not None else content_of(service)
     data["processing_days"] = "" if data["processing_days"] is None else data["processing_days"]
     data["online_url"] = data["online_url"] or ""
     for key in ("partial_reason", "effective_from", "abolished_on"):
@@ -63,6 +64,7 @@ def form_of(service: Service, lookups: Lookups) -> ServiceForm:
     data["decision"] = data["decision"] or {"number": "", "date": ""}
     data["decision"] = {k: v or "" for k, v in data["decision"].items()}
     data["version"] = str(service.version)
+    data["edition_version"] = str(edition.version) if edition is not None else ""
     form = ServiceForm(formdata=None, data=data)
     set_choices(form, lookups)
     return form

@@ -13,6 +13,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    DateField,
     EmailField,
     FieldList,
     Form,
@@ -69,7 +70,7 @@ ROW_DEFAULTS = {"copies": "1", "group": "submit"}
 
 
 class DocumentRow(Form):
-    name = StringField("Tên giấy tờ")
+    name = TextAreaField("Tên giấy tờ")
     copies = StringField("Số bản", default="1")
     copy_type = SelectField("Loại bản", choices=options(COPY_TYPE_LABELS.items(), "Không ghi"),
                             validate_choice=False)
@@ -127,7 +128,7 @@ class ServiceForm(FlaskForm):
     processing_days = StringField(LABELS["processing_days"] + " (ngày làm việc)")
     fees = TextAreaField(LABELS["fees"])
     result = TextAreaField(LABELS["result"])
-    legal_basis = FieldList(StringField("Văn bản"))
+    legal_basis = FieldList(TextAreaField("Văn bản"))
     requirements = TextAreaField(LABELS["requirements"])
     forms = FieldList(FormField(FormRow))
     online_url = URLField(LABELS["online_url"])
@@ -144,6 +145,8 @@ class ServiceForm(FlaskForm):
         option_widget=CheckboxInput(),
         choices=options((e.code, f"{e.name} ({AUDIENCE_TITLES[e.audience]})") for e in vocabulary().events))
     version = HiddenField()
+    # The open edition the copy was made from (empty: none was open).
+    edition_version = HiddenField()
     save = SubmitField("Lưu")
 
     def rows(self) -> dict[str, list[Any]]:
@@ -157,12 +160,42 @@ class ServiceForm(FlaskForm):
             "forms": [_row(r, ROWS["forms"]) for r in self.forms],
         }
 
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field id, row label, message) for every error, in the order of the page, for
+        the summary at the top (GOV.UK's error summary): each links to its field. The row
+        label ("Bước 2") is empty for a field whose message already names it."""
+        found: list[tuple[str, str, str]] = []
+        row_nouns = {"steps": "Bước", "documents": "Giấy tờ", "legal_basis": "Văn bản",
+                     "forms": "Mẫu đơn"}
+        for name, f in self._fields.items():
+            if name in ("csrf_token", "version", "edition_version", "save"):
+                continue
+            label = str(f.label.text)
+            if isinstance(f, FieldList):
+                target = f.entries[0].id if f.entries else f"rows-{name}"
+                found += [(_first_input(f, target), label, e) for e in f.errors if isinstance(e, str)]
+                for i, entry in enumerate(f.entries):
+                    noun = f"{row_nouns.get(name, label)} {i + 1}"
+                    if isinstance(entry, FormField):
+                        if isinstance(entry.errors, list):  # an error on the row as a whole
+                            found += [(_first_input_of(entry), noun, e) for e in entry.errors
+                                      if isinstance(e, str)]
+                        for sub in entry.form:
+                            found += [(sub.id, f"{noun}, {str(sub.label.text).lower()}", e)
+                                      for e in sub.errors if isinstance(e, str)]
+                    else:
+                        found += [(entry.id, noun, e) for e in entry.errors if isinstance(e, str)]
+            else:
+                found += [(f.id, "", e) for e in f.errors if isinstance(e, str)]
+        return found
+
     def typed(self) -> dict[str, Any]:
         """Everything the editor typed, as form data to render again."""
         data = {name: self[name].data for name in (
             "code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
             "processing_days", "fees", "result", "requirements", "online_url", "online_kind",
-            "partial_reason", "effective_from", "abolished_on", "life_events", "version")}
+            "partial_reason", "effective_from", "abolished_on", "life_events", "version",
+            "edition_version")}
         data["decision"] = {"number": self.decision.form.number.data or "",
                             "date": self.decision.form.date.data or ""}
         data.update(self.rows())
@@ -171,6 +204,17 @@ class ServiceForm(FlaskForm):
 
 def _row(entry: Any, keys: dict[str, str]) -> dict[str, str]:
     return {k: entry.form[k].data or "" for k in keys}
+
+
+def _first_input_of(entry: FormField) -> str:
+    return next(iter(entry.form)).id
+
+
+def _first_input(rows: FieldList, fallback: str) -> str:
+    """An error about a whole list links to its first row's first input."""
+    if rows.entries and isinstance(rows.entries[0], FormField):
+        return next(iter(rows.entries[0].form)).id
+    return fallback
 
 
 def _blank(row: Any) -> bool:
@@ -187,7 +231,8 @@ def record_from(form: ServiceForm) -> tuple[dict[str, Any], dict[str, list[int]]
     that an error on ``steps[1]`` lands on the row the editor sees.
     """
     data = form.typed()
-    record: dict[str, Any] = {k: v for k, v in data.items() if k not in ROWS and k != "version"}
+    record: dict[str, Any] = {k: v for k, v in data.items()
+                              if k not in ROWS and k not in ("version", "edition_version")}
     if not any(str(v).strip() for v in record["decision"].values()):
         record["decision"] = None
     positions: dict[str, list[int]] = {}
@@ -270,14 +315,45 @@ class WorkflowForm(FlaskForm):
     submit = SubmitField()
 
 
+class EditionForm(FlaskForm):
+    """Publish or discard the open edition: the versions of the service and edition seen."""
+
+    version = HiddenField()
+    edition_version = HiddenField()
+    submit = SubmitField()
+
+
+class ReviewSettingForm(FlaskForm):
+    """An admin turns the second person's review on or off for one agency."""
+
+    requires_review = HiddenField()
+    submit = SubmitField()
+
+
 class RevertRevisionForm(FlaskForm):
     version = HiddenField()
+    edition_version = HiddenField()
     submit = SubmitField("Khôi phục bản này")
+
+
+DATE_NEEDED = "Vui lòng chọn ngày (dd/mm/yyyy)."
+
+
+class NoticeForm(FlaskForm):
+    """A planned suspension: shown on every page from ``shows_from`` until it is over."""
+
+    message = TextAreaField("Nội dung thông báo",
+                            validators=[DataRequired("Vui lòng nhập nội dung thông báo."), Length(max=2000)])
+    shows_from = DateField("Hiển thị từ ngày", validators=[DataRequired(DATE_NEEDED)])
+    starts_on = DateField("Tạm dừng từ ngày", validators=[DataRequired(DATE_NEEDED)])
+    ends_on = DateField("Hoạt động lại từ ngày", validators=[DataRequired(DATE_NEEDED)])
+    submit = SubmitField("Lưu thông báo")
 
 
 class UserCreateForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email."), Length(max=254)])
     role = SelectField("Vai trò", choices=options([("editor", "Biên tập viên (một cơ quan)"),
+                                                   ("reviewer", "Người duyệt (một cơ quan)"),
                                                    ("admin", "Quản trị (toàn bộ)")]),
                        validate_choice=False)
     agency = SelectField("Cơ quan (với biên tập viên)", validate_choice=False)

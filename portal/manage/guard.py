@@ -57,3 +57,10 @@ def expected_version(value: str | None) -> int:
     if not value or not value.strip().isdigit() or len(value.strip()) > 9:
         abort(400)
     return int(value)
+
+
+def expected_edition(value: str | None) -> int | None:
+    """The edition version a form carries: empty when no edition was open."""
+    if value is None or not value.strip():
+        return None
+    return expected_version(value)

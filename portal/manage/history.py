@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue.access import can_edit_service
-from catalogue.editing import EditRefused, revert_service
-from catalogue.models import Revision, Service
-from catalogue.operations import ConflictError, Lookups
+from catalogue.editing import EditRefused, editions_of, open_edition, revert_service
+from catalogue.models import Agency, Field, Revision, Service
+from catalogue.operations import ConflictError, Lookups, content_of, diff_content
 from catalogue.vocabulary import (
     AUDIENCE_LABELS,
     CHANNEL_LABELS,
@@ -27,12 +27,15 @@ from catalogue.vocabulary import (
 from ..extensions import db
 from . import bp
 from .forms import RevertRevisionForm
-from .guard import editable_service, expected_version, manager_required, viewable_service
+from .guard import editable_service, expected_edition, expected_version, manager_required, viewable_service
 
 ACTIONS = {
     "create": "Tạo mới", "update": "Sửa", "publish": "Công bố", "archive": "Lưu trữ",
     "restore": "Khôi phục", "unpublish": "Gỡ công bố", "revert": "Khôi phục bản cũ",
-    "import": "Nhập từ tệp",
+    "import": "Nhập từ tệp", "approve": "Duyệt và xuất bản bản sửa đổi",
+}
+EDITION_STATES = {
+    "draft": "Bản nháp", "review": "Chờ duyệt", "published": "Đã xuất bản", "discarded": "Đã bỏ",
 }
 
 
@@ -42,11 +45,25 @@ def stamp_vi(value: Any) -> str:
     return value.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
+def _name_of(model: Any, code: str) -> str | None:
+    """The name of an agency or field by code, cached for the request (history pages
+    name each code many times)."""
+    cache = g.setdefault("code_names", {})
+    key = (model.__name__, code)
+    if key not in cache:
+        cache[key] = db.session.scalar(select(model.name).where(model.code == code))
+    return cache[key]
+
+
 @bp.app_template_filter("change_lines")
 def change_lines(value: Any, key: str = "") -> list[str]:
-    """A field's value as the lines a person reads (lists one item a line)."""
+    """A field's value as the lines a person reads (lists one item a line); agencies and
+    fields by name, the code after it only when the name is gone."""
     if value is None or value == "" or value == []:
         return []
+    if key in ("agency", "field") and isinstance(value, str):
+        name = _name_of(Agency if key == "agency" else Field, value)
+        return [name] if name else [f"{value} (không còn trong danh mục)"]
     if isinstance(value, list):
         lines = []
         for item in value:
@@ -85,9 +102,12 @@ def history_page(code: str):
     service = viewable_service(code)
     revisions = list(db.session.scalars(
         select(Revision).where(Revision.service_id == service.id).order_by(Revision.number.desc())))
-    form = RevertRevisionForm(formdata=None, data={"version": str(service.version)})
+    edition = open_edition(db.session, service)
+    form = RevertRevisionForm(formdata=None, data={
+        "version": str(service.version), "edition_version": str(edition.version) if edition else ""})
     return render_template("manage/history.html", service=service, revisions=revisions,
-                           actions=ACTIONS, form=form,
+                           actions=ACTIONS, form=form, editions=editions_of(db.session, service),
+                           edition_states=EDITION_STATES, published=content_of(service),
                            may_restore=can_edit_service(current_user, service))
 
 
@@ -105,7 +125,9 @@ def revert_revision(code: str, number: int):
     try:
         changed = revert_service(db.session, current_user, service, revision,
                                  expected_version=expected_version(form.version.data),
+                                 expected_edition=expected_edition(form.edition_version.data),
                                  lookups=Lookups.load(db.session))
+        kept = open_edition(db.session, service)
         db.session.commit()
     except ConflictError as exc:
         db.session.rollback()
@@ -117,6 +139,16 @@ def revert_revision(code: str, number: int):
         db.session.rollback()
         flash(f"Không thể khôi phục bản số {number}: {exc.message}", "error")
         return redirect(url_for("manage.history_page", code=code)), 303
+    if kept is not None:
+        flash(f"Nội dung bản số {number} đã được đưa vào bản sửa đổi; trang công khai giữ nội dung "
+              "đang công bố cho đến khi bản sửa đổi được xuất bản.", "success")
+        return redirect(url_for("manage.history_page", code=service.code)), 303
     flash(f"Đã khôi phục nội dung của bản số {number}." if changed
           else f"Bản số {number} giống nội dung hiện tại, không có gì thay đổi.", "success")
     return redirect(url_for("manage.history_page", code=service.code)), 303
+
+
+@bp.app_template_filter("edition_changes")
+def edition_changes(edition: Any, published: dict[str, Any]) -> dict[str, list[Any]]:
+    """What an edition changes against the published text (for the history page)."""
+    return diff_content(published, edition.content)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import life_events, places, views  # noqa: E402,F401
+from . import feedback, life_events, places, views  # noqa: E402,F401

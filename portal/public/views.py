@@ -34,7 +34,7 @@ from ..params.listing import (
     run_search,
 )
 from ..public_url import external_url
-from ..view_tally import count_view
+from ..view_tally import count_view, keep_visitor
 from . import bp
 from .service_context import service_context
 
@@ -63,7 +63,8 @@ def canonical_for(endpoint: str, **values: object) -> str:
 @bp.get("/")
 @cached
 def home():
-    popular = most_viewed_services(db.session, HOME_SERVICES)
+    popular = most_viewed_services(db.session, HOME_SERVICES,
+                                   min_views=int(current_app.config["MOST_VIEWED_MIN_VIEWS"]))
     by_level = count_by_level(db.session)
     if len(popular) < MIN_POPULAR:
         popular = []
@@ -105,6 +106,8 @@ def service(code: str):
     response = current_app.make_response(page)
     if request.method == "GET":  # a HEAD (link checkers, monitors) is not a reader
         count_view(response, code)
+        if response.status_code == 200:
+            keep_visitor(response)
     return response
 
 

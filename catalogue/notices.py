@@ -1,0 +1,60 @@
+"""Planned downtime notices (Decree 224/2026: a planned suspension announced at least 7
+working days ahead). An admin writes the notice with the dates; every page shows it from
+``shows_from`` until ``ends_at``, and the API's answers carry it in a header."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .models import Base, UTCDateTime, now_utc
+from .text import clean_text
+
+MAX_NOTICE_CHARS = 500
+
+
+class SiteNotice(Base):
+    __tablename__ = "site_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message: Mapped[str] = mapped_column(Text)
+    shows_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    author: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class NoticeError(ValueError):
+    """Why a notice cannot be saved, in Vietnamese."""
+
+
+def save_notice(session: Session, message: str, shows_from: datetime, starts_at: datetime,
+                ends_at: datetime, author: str) -> SiteNotice:
+    text = clean_text(message or "").strip()
+    if not text:
+        raise NoticeError("Vui lòng nhập nội dung thông báo.")
+    if len(text) > MAX_NOTICE_CHARS:
+        raise NoticeError(f"Nội dung thông báo dài quá {MAX_NOTICE_CHARS} ký tự.")
+    if not shows_from <= starts_at < ends_at:
+        raise NoticeError("Ngày hiển thị phải trước ngày tạm dừng, và ngày tạm dừng "
+                          "trước ngày hoạt động lại.")
+    notice = SiteNotice(message=text, shows_from=shows_from, starts_at=starts_at, ends_at=ends_at,
+                        author=author, created_at=now_utc())
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def current_notice(session: Session, at: datetime | None = None) -> SiteNotice | None:
+    """The notice to show now: shown from its date until the downtime ends."""
+    now = at or now_utc()
+    return session.scalar(
+        select(SiteNotice).where(SiteNotice.shows_from <= now, SiteNotice.ends_at > now)
+        .order_by(SiteNotice.starts_at, SiteNotice.id).limit(1))
+
+
+def notices(session: Session) -> list[SiteNotice]:
+    return list(session.scalars(select(SiteNotice).order_by(SiteNotice.starts_at.desc())))
