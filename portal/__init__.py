@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security(app)
+    register_open_http(app)
     register_page_cache(app)
     register_request_log(app)
     register_proxy_fix(app)
@@ -91,6 +92,13 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     from .security import init_app
+
+    init_app(app)
+
+
+def register_open_http(app: Flask) -> None:
+    """ETag, 304, caching and CORS headers on the API and the feeds."""
+    from .api.http import init_app
 
     init_app(app)
 
