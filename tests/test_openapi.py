@@ -37,7 +37,8 @@ def _check(spec: OpenAPI, client: Any, url: str, status: int, **kwargs: Any) -> 
     response = client.get(url, **kwargs)
     assert response.status_code == status, (url, text_of(response)[:300])
     request = WerkzeugOpenAPIRequest(response.request)
-    spec.validate_request(request)
+    if status != 400:  # a 400 answers a request outside the document, by design
+        spec.validate_request(request)
     spec.validate_response(request, WerkzeugOpenAPIResponse(response))
     return response
 
@@ -55,6 +56,9 @@ ANSWERS = [
     ("/api/v1/suggest", 200),
     ("/api/v1/statistics", 200),
     ("/api/v1/statistics?as_of=2999-01-01", 400),
+    ("/api/v1/statistics/series", 200),
+    ("/api/v1/statistics/series?format=csv", 200),
+    ("/api/v1/statistics/series?by=year", 400),
     ("/api/v1/openapi.json", 200),
 ]
 

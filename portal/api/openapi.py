@@ -63,6 +63,9 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
+SERIES_CSV_EXAMPLE = ("month,day,published_total,online_total,level_1,level_2,level_3,level_4\r\n"
+                      "2024-01,2024-01-31,1520,1210,310,640,410,160\r\n")
+MONTH_PATTERN = "^[0-9]{4}-[0-9]{2}(-[0-9]{2})?$"
 CODE_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}
 LISTING_PARAMETERS = [
     _query("q", "Từ khóa (có dấu hoặc không dấu), tối đa 200 ký tự.", {"type": "string", "maxLength": 200}),
@@ -189,6 +192,24 @@ SCHEMAS: dict[str, Any] = {
             "reviewed_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
+    "Series": {
+        "type": "object", "required": ["by", "from", "to", "points"],
+        "properties": {
+            "by": {"const": "month"}, "from": {"type": "string"}, "to": {"type": "string"},
+            "points": {"type": "array", "items": {
+                "type": "object", "additionalProperties": True,
+                "required": ["month", "day", "published_total", "online_total", "by_level"],
+                "properties": {
+                    "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                    "day": {"type": "string", "format": "date"},
+                    "published_total": {"type": "integer", "minimum": 0},
+                    "online_total": {"type": "integer", "minimum": 0},
+                    "by_level": COUNTS,
+                    "scheme": {"type": "string"},
+                    "by_online_kind": COUNTS,
+                }}},
+        },
+    },
     "Suggestions": {
         "type": "object", "required": ["suggestions"],
         "properties": {"suggestions": {"type": "array", "maxItems": 10, "items": NAMED_REF}},
@@ -276,6 +297,30 @@ def openapi_document(server: str) -> dict[str, Any]:
                     "200": _json(_ref("Statistics"), "Số liệu tại cuối ngày as_of.", CACHE_HEADERS),
                     "304": NOT_MODIFIED,
                     "400": _error("Ngày sai dạng, ở tương lai hoặc trước dịch vụ đầu tiên (invalid_as_of)."),
+                    "503": unavailable,
+                },
+            }},
+            "/api/v1/statistics/series": {"get": {
+                "operationId": "getStatisticsSeries",
+                "summary": "Số dịch vụ đã công bố theo tháng "
+                           "(JSON, hoặc CSV với format=csv hay Accept: text/csv)",
+                "parameters": [
+                    _query("from", "Tháng đầu YYYY-MM (mặc định: tháng dịch vụ đầu tiên được công bố).",
+                           {"type": "string", "pattern": MONTH_PATTERN}),
+                    _query("to", "Tháng cuối YYYY-MM (mặc định: tháng này).",
+                           {"type": "string", "pattern": MONTH_PATTERN}),
+                    _query("by", "Chỉ có month.", {"type": "string", "enum": ["month"], "default": "month"}),
+                    _query("format", "json (mặc định) hoặc csv.",
+                           {"type": "string", "enum": ["json", "csv"]}),
+                    IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": {"description": "Mỗi tháng đếm tại ngày cuối tháng; tháng này đếm tại hôm nay.",
+                            "headers": CACHE_HEADERS,
+                            "content": {"application/json": {"schema": _ref("Series")},
+                                        "text/csv": {"example": SERIES_CSV_EXAMPLE}}},
+                    "304": NOT_MODIFIED,
+                    "400": _error("Tháng sai dạng, ở tương lai, trước dịch vụ đầu tiên, by hoặc format lạ."),
                     "503": unavailable,
                 },
             }},
