@@ -70,9 +70,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, files, health, manage, public, statistics
+    from . import api, auth, feeds, files, health, manage, public, statistics
 
-    for module in (public, api, statistics, auth, manage, files, health):
+    for module in (public, api, feeds, statistics, auth, manage, files, health):
         app.register_blueprint(module.bp)
     # The API answers JSON to programs; it takes no form posts, so no CSRF token.
     csrf.exempt(api.bp)
