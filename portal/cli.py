@@ -95,16 +95,43 @@ def import_command(path: Path) -> None:
 
 @click.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["catalogue", "cpsv-ap"]), default="catalogue",
+              show_default=True, help="catalogue: tệp danh mục (.json, .ndjson, .csv); "
+                                      "cpsv-ap: JSON-LD theo CPSV-AP 3.x (dịch vụ đã công bố).")
+@click.option("--base-url", default=None,
+              help="Địa chỉ gốc của cổng, dùng làm định danh trong CPSV-AP (mặc định PUBLIC_BASE_URL).")
 @with_appcontext
-def export_command(path: Path) -> None:
-    """Write the whole catalogue (.json or .csv)."""
+def export_command(path: Path, fmt: str, base_url: str | None) -> None:
+    """Write the whole catalogue (.json, .ndjson or .csv), or the published services as CPSV-AP."""
     try:
-        count = export_catalogue(db.session, path)
+        if fmt == "cpsv-ap":
+            count = _export_cpsv_ap(path, base_url or current_app.config["PUBLIC_BASE_URL"])
+        else:
+            count = export_catalogue(db.session, path)
     except ImportFileError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"Không ghi được {path}: {exc.strerror}.")
     click.echo(f"Đã xuất {count} dịch vụ vào {path}.")
+
+
+def _export_cpsv_ap(path: Path, base_url: str) -> int:
+    """Write to a temporary file beside ``path`` and swap it in once complete."""
+    import gzip
+    import os
+
+    from catalogue.cpsv import write_cpsv_ap
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(tmp, "wt", encoding="utf-8") as out:
+            count = write_cpsv_ap(db.session, out, base_url)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    db.session.rollback()
+    return count
 
 
 @click.command("create-user")

@@ -84,6 +84,8 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SEARCH_INDEX_DIR": str((cwd / index_dir).resolve()),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "TRUSTED_PROXIES": trusted_proxies(os.environ.get("TRUSTED_PROXIES")),
+        **({"PUBLIC_BASE_URL": os.environ["PUBLIC_BASE_URL"].strip()}
+           if os.environ.get("PUBLIC_BASE_URL", "").strip() else {}),
     }
 
 
@@ -105,4 +107,9 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_CACHE_BYTES": 32 * 1024 * 1024,
     # Service-page views are written in batches at most this often: portal/view_tally.py.
     "VIEW_FLUSH_SECONDS": 10,
+    # The portal's public address, for identifiers written outside a request (the CPSV-AP
+    # export); environment PUBLIC_BASE_URL.
+    "PUBLIC_BASE_URL": "https://dichvucong.daklak.gov.vn",
+    # How long a shared cache may keep an API answer (portal/api/http.py).
+    "API_MAX_AGE_SECONDS": 30,
 }

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import api_docs, views  # noqa: E402,F401
+from . import api_docs, linked_data, views  # noqa: E402,F401
