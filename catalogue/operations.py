@@ -268,3 +268,7 @@ def change_status(
 
 def find_service(session: Session, code: str) -> Service | None:
     return session.scalar(select(Service).where(Service.code == code))
+
+
+# The bulk import (catalogue/bulk.py) builds its rows with the same content rule.
+apply_content = _apply_content

@@ -55,7 +55,7 @@ def init_db_command() -> None:
 
 def _import_file(path: Path, actor: Actor) -> None:
     try:
-        catalogue = read_catalogue(path, current_app.config["IMPORT_MAX_BYTES"])
+        catalogue = read_catalogue(path)
         report = import_catalogue(db.session, catalogue, actor)
     except ImportFileError as exc:
         db.session.rollback()
@@ -66,10 +66,25 @@ def _import_file(path: Path, actor: Actor) -> None:
         sys.exit(1)
     db.session.commit()
     refresh_planner_statistics(db.engine)
+    _rebuild_search_index_after(report.created + report.updated)
     click.echo(
         f"Đã nhập {path.name}: {report.created} dịch vụ mới, {report.updated} cập nhật, "
         f"{report.unchanged} không đổi; {report.agencies} cơ quan, {report.fields} lĩnh vực."
     )
+
+
+def _rebuild_search_index_after(changed: int) -> None:
+    """A large import is indexed by one full build, not replayed change by change (the
+    sync would rebuild on its next search anyway; doing it here keeps that search fast)."""
+    from catalogue.search import IndexUnavailable, rebuild_index
+    from catalogue.search.sync import REBUILD_ABOVE
+
+    if changed <= REBUILD_ABOVE:
+        return
+    try:
+        rebuild_index(db.session, index_dir=current_app.config["SEARCH_INDEX_DIR"])
+    except (IndexUnavailable, OSError) as exc:
+        click.echo(f"Chưa lập lại được chỉ mục tìm kiếm ({exc}): chạy `reindex`.", err=True)
 
 
 @click.command("load-demo")
@@ -89,7 +104,7 @@ def load_demo_command() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def import_command(path: Path) -> None:
-    """Import a catalogue file (.json or .csv): all rows or none."""
+    """Import a catalogue file (.json, .ndjson or .csv, optionally .gz; any size): all rows or none."""
     _import_file(path, Actor(f"import {path.name}"))
 
 

@@ -100,7 +100,6 @@ DEFAULTS: dict[str, Any] = {
     # The text of one form post; uploaded files are counted apart (portal/form_limits.py).
     "FORM_MAX_BYTES": 1024 * 1024,
     "UPLOAD_MAX_BYTES": UPLOAD_MAX_BYTES,
-    "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
     # Anonymous pages kept per worker until the catalogue changes, at most this long
     # (0 turns the cache off): portal/page_cache.py.
     "PAGE_CACHE_SECONDS": 60,
