@@ -52,10 +52,29 @@ class BulkServiceWriter:
         row: dict[str, Any] = {"agency_id": service.agency.id, "field_id": service.field.id}
         for key, column in self.columns:
             value = getattr(service, key)
-            if value is None and (column.default is not None or column.server_default is not None):
-                continue  # the column's own default, as an ORM insert would give
-            row[key] = value
+            if value is None and column.default is not None:
+                default = column.default
+                value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+            elif value is None and column.server_default is not None:
+                continue  # the database's own default, as an ORM insert would give
+            row[column.name] = value
         return row
+
+    def _insert_services(self, rows: list[dict[str, Any]]) -> list[int]:
+        """One multi-row INSERT ... RETURNING per set of columns (Core: no per-row ORM work)."""
+        table = Service.__table__
+        ids: list[int | None] = [None] * len(rows)
+        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i, row in enumerate(rows):
+            groups[tuple(row)].append(i)
+        for positions in groups.values():
+            found = self.session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [rows[i] for i in positions],
+            ).scalars().all()
+            for i, service_id in zip(positions, found, strict=True):
+                ids[i] = service_id
+        return ids  # type: ignore[return-value]
 
     def _chain(self, clean: Mapping[str, Any], now: datetime) -> tuple[Service, list[dict[str, Any]]]:
         """The transient service in its final state, and its revisions as the slow path
@@ -112,10 +131,7 @@ class BulkServiceWriter:
             return
         now = now_utc()
         chains = [self._chain(clean, now) for clean in cleans]
-        ids = self.session.scalars(
-            insert(Service).returning(Service.id, sort_by_parameter_order=True),
-            [self._row(service) for service, _ in chains],
-        ).all()
+        ids = self._insert_services([self._row(service) for service, _ in chains])
         revisions, changes = [], []
         for service_id, (service, chain) in zip(ids, chains, strict=True):
             for revision in chain:
@@ -123,8 +139,8 @@ class BulkServiceWriter:
                 self._count_months(revision)
                 revisions.append(revision)
                 changes.append({"service_id": service_id, "code": service.code, "recorded_at": now})
-        self.session.execute(insert(Revision), revisions)
-        self.session.execute(insert(ChangeLog), changes)
+        self.session.execute(insert(Revision.__table__), revisions)
+        self.session.execute(insert(ChangeLog.__table__), changes)
         self.written += len(cleans)
 
     def finish(self) -> None:
