@@ -3,8 +3,8 @@
 (create, publish, archive: a revision, a change-log row and the monthly counts for each
 step), done for a batch at once with multi-row INSERTs.
 
-The rows are those the slow path writes: each service is first built as a transient
-:class:`Service` with the same :func:`~catalogue.operations.apply_content`, its revision
+The rows are those the slow path writes: each service is first built as a plain object
+with the same :func:`~catalogue.operations.apply_content`, its revision
 snapshots come from the same :func:`~catalogue.operations.record_of`, and every mapped
 column is copied, so a key or column added to the record by anyone reaches the bulk path
 with no change here. What differs is only how: one INSERT ... RETURNING for the services
@@ -37,6 +37,16 @@ def _service_columns() -> list[tuple[str, Any]]:
     return [(attr.key, attr.columns[0]) for attr in mapper.column_attrs if attr.key not in _SKIPPED]
 
 
+class _Draft:
+    """A service being built for the bulk path: plain attributes; one never set reads
+    None, as on a new ORM instance (so keys others add to record_of read as empty)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+
 class BulkServiceWriter:
     """Writes new services in batches within the caller's transaction (never commits)."""
 
@@ -48,10 +58,10 @@ class BulkServiceWriter:
         self.columns = _service_columns()
         self.written = 0
 
-    def _row(self, service: Service) -> dict[str, Any]:
+    def _row(self, service: Any) -> dict[str, Any]:
         row: dict[str, Any] = {"agency_id": service.agency.id, "field_id": service.field.id}
         for key, column in self.columns:
-            value = getattr(service, key)
+            value = getattr(service, key, None)
             if value is None and column.default is not None:
                 default = column.default
                 value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
@@ -76,10 +86,12 @@ class BulkServiceWriter:
                 ids[i] = service_id
         return ids  # type: ignore[return-value]
 
-    def _chain(self, clean: Mapping[str, Any], now: datetime) -> tuple[Service, list[dict[str, Any]]]:
+    def _chain(self, clean: Mapping[str, Any], now: datetime) -> tuple[Any, list[dict[str, Any]]]:
         """The transient service in its final state, and its revisions as the slow path
         writes them: create (draft), then publish and archive as the file says."""
-        service = Service()
+        # A plain object, not an ORM instance: the same content rule and serialisation
+        # apply, without the attribute instrumentation (a fifth of the time, measured).
+        service: Any = _Draft()
         apply_content(service, clean, self.lookups)
         service.status, service.published_at = Status.DRAFT, None
         service.created_at = service.updated_at = now
