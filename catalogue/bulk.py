@@ -1,7 +1,8 @@
 """The fast path of import for services new to the catalogue: what
-:func:`catalogue.transfer._import_new` does one service at a time through the ORM
-(create, publish, archive: a revision, a change-log row and the monthly counts for each
-step), done for a batch at once with multi-row INSERTs.
+:func:`~catalogue.operations.create_service` then
+:func:`~catalogue.operations.change_status` (publish, archive) do one service at a time
+through the ORM (a revision, a change-log row and the monthly counts for each step),
+done for a batch at once with multi-row INSERTs.
 
 The rows are those the slow path writes: each service is first built as a plain object
 with the same :func:`~catalogue.operations.apply_content`, its revision

@@ -13,7 +13,6 @@ import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,12 +21,11 @@ from sqlalchemy.orm import Session
 
 from .bulk import BulkServiceWriter
 from .file_formats import Catalogue, ImportFileError, Problem, file_kind, write_csv
-from .models import Agency, Field, Service, Status, now_utc
+from .models import Agency, Field, Service
 from .operations import (
     Actor,
     Lookups,
     change_status,
-    create_service,
     mark_services_changed,
     record_of,
     update_service,
@@ -242,22 +240,6 @@ def _write_services(
         report.unchanged += 0 if changed else 1
     if current:
         session.flush()
-
-
-def _import_new(session: Session, clean: dict[str, Any], actor: Actor, lookups: Lookups) -> None:
-    """A new service keeps its history: published on ``published_at``, archived after.
-    (One at a time through the ORM; the bulk path, catalogue/bulk.py, writes the same rows.)"""
-    service = create_service(session, clean, actor, lookups)
-    status = clean["status"]
-    if status != Status.DRAFT:
-        published_at: datetime = clean.get("published_at") or now_utc()
-        change_status(session, service, Status.PUBLISHED, actor, effective_at=published_at)
-        if status == Status.ARCHIVED:
-            archived_at = clean.get("updated_at") or now_utc()
-            change_status(session, service, Status.ARCHIVED, actor,
-                          effective_at=max(archived_at, published_at))
-    if clean.get("updated_at"):
-        service.updated_at = clean["updated_at"]
 
 
 # ---------------------------------------------------------------- exporting

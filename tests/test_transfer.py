@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from catalogue.file_formats import ImportFileError, read_catalogue
-from catalogue.models import Agency, Revision, Service
+from catalogue.models import Agency, ChangeLog, Revision, Service
 from catalogue.operations import Actor, record_of
 from catalogue.transfer import catalogue_dict, export_catalogue, import_catalogue
 from portal.extensions import db
@@ -215,3 +215,27 @@ def test_gzip_json_is_read(app, tmp_path):
     path = tmp_path / "c.json.gz"
     path.write_bytes(gzip.compress(json.dumps(payload(service_data())).encode()))
     assert load(path).created == 1
+
+
+def test_bulk_import_writes_the_history_the_one_by_one_path_would(app, tmp_path):
+    """The fast path computes intervals and monthly counts in memory: they equal what the
+    history module rebuilds from the revisions alone, and each service has the create,
+    publish and archive revisions with their dates."""
+    from catalogue.growth import count_monthly_changes
+    from catalogue.history import count_monthly_changes_from_history, rebuild_superseded
+
+    _catalogue_with_history(tmp_path)
+    kept = count_monthly_changes(db.session)
+    intervals = [(r.service_id, r.number, r.superseded_at) for r in db.session.scalars(
+        select(Revision).order_by(Revision.service_id, Revision.number))]
+    assert kept == count_monthly_changes_from_history(db.session)
+    rebuild_superseded(db.session)
+    db.session.expire_all()
+    assert intervals == [(r.service_id, r.number, r.superseded_at) for r in db.session.scalars(
+        select(Revision).order_by(Revision.service_id, Revision.number))]
+    marriage = db.session.scalar(select(Service).where(Service.code == "1.000656"))
+    assert [(r.action, r.status, r.version) for r in marriage.revisions] == [
+        ("create", "draft", 1), ("publish", "published", 2), ("archive", "archived", 3)]
+    assert marriage.revisions[1].snapshot == {**record_of(marriage), "status": "published",
+                                              "updated_at": "2010-01-04T08:00:00+07:00"}
+    assert count(ChangeLog) == count(Revision)
