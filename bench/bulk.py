@@ -114,12 +114,19 @@ def peak_of(env: dict[str, str], *args: str) -> tuple[float, float, subprocess.C
         "t = time.perf_counter()\n"
         f"p = subprocess.run({[*FLASK, *args]!r}, capture_output=True, text=True, cwd={str(ROOT)!r})\n"
         "s = time.perf_counter() - t\n"
-        "print(json.dumps([s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(json.dumps([s, u.ru_maxrss / 1024, u.ru_utime + u.ru_stime,"
         " p.returncode, p.stdout[-3000:], p.stderr[-6000:]]))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    seconds, peak, rc, out, err = json.loads(done.stdout)
+    seconds, peak, cpu, rc, out, err = json.loads(done.stdout)
+    CPU[0] = cpu
     return seconds, peak, subprocess.CompletedProcess(args, rc, out, err)
+
+
+# CPU seconds (user + system, the command and its index-building children) of the last
+# command: on a shared, loaded machine the wall clock says more about the neighbours.
+CPU = [0.0]
 
 
 def database(kind: str, pg_url: str | None, tmp: Path, name: str) -> tuple[str, Callable[[], None]]:
@@ -194,7 +201,7 @@ def sqlite_floor(catalogue: Path, tmp: Path) -> tuple[float, int]:
                  "documents TEXT, processing_days INT, fees TEXT, result TEXT, legal_basis TEXT, "
                  "requirements TEXT, forms TEXT, online_url TEXT, status TEXT, published_at TEXT, "
                  "updated_at TEXT)")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     with conn:
         conn.executemany("INSERT INTO service (code, name, level, agency, field, tier, audience, "
                          "summary, steps, method, documents, processing_days, fees, result, legal_basis, "
@@ -202,14 +209,16 @@ def sqlite_floor(catalogue: Path, tmp: Path) -> tuple[float, int]:
                          "forms, online_url, status, published_at, updated_at) VALUES "
                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     seconds = time.perf_counter() - started
+    CPU[0] = time.process_time() - cpu
     conn.close()
     return seconds, len(rows)
 
 
-def line(label: str, n: int, seconds: float, peak: float | None = None) -> None:
+def line(label: str, n: int, seconds: float, peak: float | None = None, cpu: float | None = None) -> None:
     memory = f"  peak {peak:6.0f} MB" if peak is not None else ""
-    print(f"  {label:<34} {n:>8,} services  {seconds:7.1f} s  {n / seconds:9,.0f} services/s{memory}",
-          flush=True)
+    busy = f"  cpu {cpu:7.1f} s ({n / cpu:7,.0f}/s cpu)" if cpu else ""
+    print(f"  {label:<34} {n:>8,} services  wall {seconds:7.1f} s  {n / seconds:9,.0f} services/s"
+          f"{busy}{memory}", flush=True)
 
 
 def run_database(kind: str, pg_url: str | None, catalogue: Path, damaged: Path, n: int,
@@ -224,14 +233,14 @@ def run_database(kind: str, pg_url: str | None, catalogue: Path, damaged: Path, 
             subprocess.run([*FLASK, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
         seconds, peak, done = peak_of(envs[0], "import", str(catalogue))
         assert done.returncode == 0, done.stderr
-        line("import (with index rebuild)", n, seconds, peak)
+        line("import (with index rebuild)", n, seconds, peak, CPU[0])
         exported = tmp / f"export-{kind}.json"
         seconds, peak, done = peak_of(envs[0], "export", str(exported))
         assert done.returncode == 0, done.stderr
-        line(f"export ({exported.stat().st_size / 1048576:,.0f} MB)", n, seconds, peak)
+        line(f"export ({exported.stat().st_size / 1048576:,.0f} MB)", n, seconds, peak, CPU[0])
         seconds, peak, done = peak_of(envs[1], "import", str(exported))
         assert done.returncode == 0, done.stderr
-        line("import of the export", n, seconds, peak)
+        line("import of the export", n, seconds, peak, CPU[0])
         started = time.perf_counter()
         count, differences = compare(url, url2)
         print(f"  round trip: {count:,} services compared field by field in "
@@ -244,7 +253,8 @@ def run_database(kind: str, pg_url: str | None, catalogue: Path, damaged: Path, 
         with engine.connect() as conn:
             written = conn.execute(text("SELECT count(*) FROM service")).scalar()
         engine.dispose()
-        line(f"damaged file ({damaged.stat().st_size / 1048576:,.0f} MB) refused", damaged_n, seconds, peak)
+        line(f"damaged file ({damaged.stat().st_size / 1048576:,.0f} MB) refused", damaged_n, seconds, peak,
+             CPU[0])
         print(f"  damaged file: exit {done.returncode}, {reported} problems reported "
               f"({damaged_bad} bad rows planted), {written} services written", flush=True)
     finally:
@@ -273,7 +283,7 @@ def main() -> None:
         damaged_n, damaged_bad = write_damaged(catalogue, damaged, args.damaged_mb)
         seconds, rows = sqlite_floor(catalogue, tmp)
         print("\nfloor:", flush=True)
-        line("plain SQLite executemany", rows, seconds)
+        line("plain SQLite executemany", rows, seconds, cpu=CPU[0])
         if not args.no_sqlite:
             run_database("sqlite", None, catalogue, damaged, n, damaged_n, damaged_bad, tmp)
         if args.pg:

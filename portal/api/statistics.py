@@ -26,8 +26,10 @@ from . import bp
 @cached
 def statistics():
     try:
-        as_of = parse_day(request.args.get("as_of"), "as_of", "Ngày thống kê") or today_vn()
-        check_day_in_range(as_of, first_day())
+        asked = parse_day(request.args.get("as_of"), "as_of", "Ngày thống kê")
+        if asked is not None:  # today, the default, always has figures
+            check_day_in_range(asked, first_day())
+        as_of = asked or today_vn()
     except QueryError as exc:
         return api_error(400, str(exc), "invalid_as_of")
     b = compute_breakdown(db.session, as_of, agency_groups=agency_groups())
