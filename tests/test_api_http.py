@@ -116,6 +116,13 @@ def test_statistics_page_refuses_a_day_in_the_future_in_vietnamese(client, seven
     assert download.status_code == 400
 
 
+def test_statistics_downloads_are_open_data_with_validators(client, seven):
+    url = f"/statistics/download/theo-cap.csv?as_of={today_vn().isoformat()}"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
 def test_statistics_page_refuses_a_day_before_the_first_service(client, seven):
     response = client.get("/statistics?as_of=2000-01-01")
     assert response.status_code == 400

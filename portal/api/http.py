@@ -1,4 +1,5 @@
-"""HTTP as programs expect it of open data, on every answer under /api/ and /feeds/:
+"""HTTP as programs expect it of open data, on every answer under /api/, /feeds/ and
+/statistics/download/:
 validators and caching, cross-origin reads, and the 304 that saves re-sending a page.
 
 ETag. It is derived from the catalogue's stamp (catalogue/freshness.py, the one the page
@@ -29,7 +30,8 @@ from catalogue.freshness import catalogue_stamp
 
 from ..extensions import db
 
-OPEN_PREFIXES = ("/api/", "/feeds/")
+# The statistics downloads (CSV, Excel) are open data too: same validators and CORS.
+OPEN_PREFIXES = ("/api/", "/feeds/", "/statistics/download/")
 REPRESENTATIONS = ("application/json", "text/csv", "application/atom+xml")
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
