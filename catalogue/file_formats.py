@@ -1,31 +1,28 @@
-"""Catalogue files as they are read and written: JSON (a whole catalogue) and CSV
-(services only), optionally gzip-compressed. Reading checks the shape of the file and
-gives back the records with their place in it (``services[3]``, ``dòng 12``) for the
-record rules to judge; :mod:`catalogue.transfer` imports and exports through these.
+"""Catalogue files as they are read and written: JSON (a whole catalogue), NDJSON (one
+object a line) and CSV (services only), each optionally gzip-compressed, of any size.
+
+Reading streams: the services are handed out one at a time with their place in the file
+(``services[3]``, ``dòng 12``) for the record rules to judge, so memory does not grow
+with the file; :mod:`catalogue.transfer` imports and exports through these. The reading
+rules themselves live in :mod:`catalogue.file_readers`.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
-import io
-import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
-from . import json_limits
 from .record_shape import DOCUMENT_KEYS, FORM_KEYS
 from .spreadsheet_cells import escape_cell, unescape_cell
 from .steps import join_sub_items
-from .validation import RECORD_KEYS, REQUIRED_KEYS
+from .validation import RECORD_KEYS
 
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 CSV_COLUMNS = (*RECORD_KEYS, "updated_at", "reviewed_at")
 # A channel's numbers come first in its CSV item, its free texts after them.
 CSV_CHANNEL_KEYS = ("kind", "processing_days", "fee_vnd", "processing_time", "fee", "description")
+KINDS = ("json", "ndjson", "csv")
 
 
 @dataclass
@@ -47,97 +44,17 @@ class ImportFileError(Exception):
 
 @dataclass
 class Catalogue:
-    """A parsed file: agencies and fields (JSON only) and services, each with its place."""
+    """A file being read: agencies and fields (JSON and NDJSON; read first, they are few)
+    and the services, each with its place. ``services`` may be a one-pass stream that
+    raises :class:`ImportFileError` where the file turns out broken; an item may be an
+    ``Exception`` standing for a row that could not be read."""
 
     agencies: list[tuple[str, Any]] = field(default_factory=list)
     fields: list[tuple[str, Any]] = field(default_factory=list)
-    services: list[tuple[str, Any]] = field(default_factory=list)
+    services: Iterable[tuple[str, Any]] = field(default_factory=list)
 
 
-# ---------------------------------------------------------------- reading files
-
-
-def _open_bytes(path: Path, max_bytes: int) -> bytes:
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ImportFileError([Problem("", f"Không đọc được tệp {path}: {exc.strerror}.")]) from exc
-    if size > max_bytes:
-        raise ImportFileError([Problem("", (
-            f"Tệp quá lớn: {size / 1048576:.1f} MB, giới hạn là {max_bytes / 1048576:.0f} MB. "
-            "Hãy chia tệp thành nhiều phần."
-        ).replace(".", ",", 1))])
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        try:
-            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
-                raw = gz.read(max_bytes + 1)
-        except (OSError, EOFError) as exc:
-            raise ImportFileError([Problem("", "Tệp .gz bị hỏng, không giải nén được.")]) from exc
-        if len(raw) > max_bytes:
-            raise ImportFileError([Problem("", "Tệp sau khi giải nén vượt quá giới hạn kích thước.")])
-    return raw
-
-
-def _decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ImportFileError([Problem(f"dòng {line}", (
-            "tệp không phải mã UTF-8. Hãy lưu lại tệp với bảng mã UTF-8."
-        ))]) from exc
-
-
-def file_kind(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    kind = suffixes[-1] if suffixes else ""
-    if kind not in (".json", ".csv"):
-        raise ImportFileError([Problem("", "Chỉ nhận tệp .json hoặc .csv (có thể nén .gz).")])
-    return kind[1:]
-
-
-def read_catalogue(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Catalogue:
-    """Parse a .json or .csv file (optionally gzip-compressed) into a :class:`Catalogue`."""
-    path = Path(path)
-    kind = file_kind(path)
-    text = _decode(_open_bytes(path, max_bytes))
-    return parse_json(text) if kind == "json" else parse_csv(text)
-
-
-def parse_json(text: str) -> Catalogue:
-    try:
-        payload = json_limits.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportFileError([Problem(
-            f"dòng {exc.lineno}, cột {exc.colno}", f"JSON không hợp lệ ({exc.msg})."
-        )]) from exc
-    except json_limits.TooDeep:
-        raise ImportFileError([Problem("", (
-            f"JSON lồng nhau quá sâu (quá {json_limits.MAX_DEPTH} tầng): không phải tệp danh mục."
-        ))]) from None
-    if isinstance(payload, list):
-        payload = {"services": payload}
-    if not isinstance(payload, dict):
-        raise ImportFileError([Problem("", (
-            'Tệp JSON phải là {"agencies": [...], "fields": [...], "services": [...]}.'
-        ))])
-    problems = []
-    unknown = set(payload) - {"agencies", "fields", "services"}
-    if unknown:
-        problems.append(Problem("", f"Khóa không xác định: {', '.join(sorted(unknown))}."))
-    cat = Catalogue()
-    for key in ("agencies", "fields", "services"):
-        items = payload.get(key, [])
-        if not isinstance(items, list):
-            problems.append(Problem(key, "phải là một danh sách."))
-            continue
-        getattr(cat, key).extend((f"{key}[{i}]", item) for i, item in enumerate(items))
-    if problems:
-        raise ImportFileError(problems)
-    return cat
+# ---------------------------------------------------------------- CSV cells
 
 
 def _split_items(cell: str) -> list[str]:
@@ -235,40 +152,6 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     return record
 
 
-def parse_csv(text: str) -> Catalogue:
-    if "\x00" in text:
-        raise ImportFileError([Problem("", "Tệp CSV chứa ký tự NUL: có lẽ không phải tệp văn bản.")])
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        raise ImportFileError([Problem("dòng 1", f"CSV không hợp lệ ({exc}).")]) from exc
-    header_problems = []
-    missing = [c for c in REQUIRED_KEYS if c not in header]
-    if missing:
-        header_problems.append(Problem("dòng 1", f"thiếu cột: {', '.join(missing)}."))
-    unknown = [c for c in header if c not in CSV_COLUMNS]
-    if unknown:
-        header_problems.append(Problem("dòng 1", f"cột không xác định: {', '.join(unknown)}."))
-    if len(set(header)) != len(header):
-        header_problems.append(Problem("dòng 1", "có cột trùng tên."))
-    if header_problems:
-        raise ImportFileError(header_problems)
-    cat = Catalogue()
-    start = reader.line_num + 1
-    try:
-        for row in reader:
-            where = f"dòng {start}"
-            if None in row:
-                cat.services.append((where, ValueError("dòng có nhiều ô hơn số cột.")))
-            else:
-                cat.services.append((where, csv_row_to_record(row)))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise ImportFileError([Problem(f"dòng {reader.line_num}", f"CSV không hợp lệ ({exc}).")]) from exc
-    return cat
-
-
 # ---------------------------------------------------------------- writing
 
 
@@ -290,8 +173,18 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
     return {key: escape_cell(text) for key, text in cells.items()}
 
 
-def write_csv(records: Iterable[Mapping[str, Any]], out: IO[str]) -> None:
+def write_csv(records: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
+    count = 0
     for record in records:
         writer.writerow(csv_cells(record))
+        count += 1
+    return count
+
+
+# Readers: defined in their own module, re-exported here where callers look for them.
+from .file_readers import file_kind, parse_json, read_catalogue  # noqa: E402
+
+__all__ = ["CSV_COLUMNS", "Catalogue", "ImportFileError", "Problem", "csv_cells", "csv_row_to_record",
+           "file_kind", "parse_json", "read_catalogue", "write_csv"]

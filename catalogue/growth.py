@@ -8,16 +8,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .clock import end_of_day, month_end, month_key, months_between, today_vn
 from .history import published_at
-from .models import MonthlyChange, Revision
+from .models import MonthlyChange, Revision, Status
 from .schemes import Scheme, empty_kinds, scheme_on
-from .vocabulary import LEVELS
+from .vocabulary import LEVELS, VIETNAM_TZ
 
 State = dict[tuple[int, str], int]  # published services by (level, online kind)
 
@@ -189,3 +189,16 @@ def compute_period_change(
     after_state = dict(after) if after is not None else count_state_as_of(session, end)
     return PeriodChange(start, end, levels_of(before), levels_of(after_state),
                         kinds_of(before), kinds_of(after_state))
+
+
+def first_published_day(session: Session) -> date | None:
+    """The day (Vietnam time) the first service was published: before it the catalogue
+    held nothing, so a count as of an earlier day answers no question. None while no
+    service has ever been published."""
+    first = session.scalar(
+        select(func.min(Revision.effective_at)).where(Revision.status == Status.PUBLISHED.value))
+    if first is None:
+        return None
+    if first.tzinfo is None:  # an aggregate skips the column type on some drivers
+        first = first.replace(tzinfo=UTC)
+    return first.astimezone(VIETNAM_TZ).date()

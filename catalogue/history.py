@@ -41,7 +41,7 @@ def counted_interval(
     return start, end
 
 
-def _move(deltas: dict[Key, int], interval: tuple[datetime, datetime | None] | None,
+def move_monthly(deltas: dict[Key, int], interval: tuple[datetime, datetime | None] | None,
           level: int, kind: str, sign: int) -> None:
     if interval is None:
         return
@@ -72,21 +72,21 @@ def close_superseded(session: Session, revision: Revision) -> None:
     for since, until, status, level, kind, applies_from, applies_until in rows:
         if status != Status.PUBLISHED:
             continue
-        _move(deltas, counted_interval(since, until, applies_from, applies_until), level, kind, -1)
-        _move(deltas, counted_interval(since, begins, applies_from, applies_until), level, kind, 1)
+        move_monthly(deltas, counted_interval(since, until, applies_from, applies_until), level, kind, -1)
+        move_monthly(deltas, counted_interval(since, begins, applies_from, applies_until), level, kind, 1)
     if rows:
         session.execute(
             update(Revision).where(*earlier, overlapping).values(superseded_at=begins)
             .execution_options(synchronize_session=False)
         )
     if revision.status == Status.PUBLISHED:
-        _move(deltas, counted_interval(begins, None, revision.applies_from,
+        move_monthly(deltas, counted_interval(begins, None, revision.applies_from,
                                        revision.applies_until),
               revision.level, revision.online_kind, 1)
-    _add_monthly(session, {key: n for key, n in deltas.items() if n})
+    add_monthly(session, {key: n for key, n in deltas.items() if n})
 
 
-def _add_monthly(session: Session, deltas: Mapping[Key, int]) -> None:
+def add_monthly(session: Session, deltas: Mapping[Key, int]) -> None:
     """Record changes of the monthly counts as new rows (append-only, never an upsert:
     two open transactions publishing in the same month must not wait on each other)."""
     if deltas:

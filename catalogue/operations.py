@@ -168,6 +168,20 @@ def _apply_content(service: Service, clean: Mapping[str, Any], lookups: Lookups)
             setattr(service, key, clean[key])
 
 
+def revision_state(service: Any) -> dict[str, Any]:
+    """The state columns a revision keeps of its service (what the as-of counts read),
+    said once for the ORM path here and the bulk import (catalogue.bulk)."""
+    return {
+        "status": service.status,
+        "level": service.level,
+        "tier": service.tier,
+        "audience": service.audience,
+        "online_kind": service.online_kind,
+        "applies_from": start_of_day(service.effective_from),
+        "applies_until": start_of_day(service.abolished_on),
+    }
+
+
 def _record_revision(
     session: Session,
     service: Service,
@@ -195,15 +209,9 @@ def _record_revision(
         effective_at=effective_at or now_utc(),
         changes=dict(changes),
         snapshot=record_of(service),
-        status=service.status,
-        level=service.level,
         agency_id=service.agency_id,
         field_id=service.field_id,
-        tier=service.tier,
-        audience=service.audience,
-        online_kind=service.online_kind,
-        applies_from=start_of_day(service.effective_from),
-        applies_until=start_of_day(service.abolished_on),
+        **revision_state(service),
     )
     session.add(revision)
     session.add(ChangeLog(service_id=service.id, code=service.code))
@@ -315,3 +323,7 @@ def change_status(
 
 def find_service(session: Session, code: str) -> Service | None:
     return session.scalar(select(Service).where(Service.code == code))
+
+
+# The bulk import (catalogue/bulk.py) builds its rows with the same content rule.
+apply_content = _apply_content

@@ -45,13 +45,14 @@ def _states(record: Mapping[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
 def replay_catalogue(session: Session, cat: Catalogue, actor: Actor) -> ReplayReport:
     """Agencies and fields as ``import`` writes them, then each service through its
     history (a service without one is imported as the file gives it)."""
+    services = list(cat.services)  # read twice below: a streamed file is read once here
     plain = Catalogue(cat.agencies, cat.fields,
-                      [(w, s) for w, s in cat.services if not s.get("history")])
+                      [(w, s) for w, s in services if not s.get("history")])
     import_catalogue(session, plain, actor)
     lookups = Lookups.load(session)
-    report = ReplayReport(services=len(plain.services))
+    report = ReplayReport(services=len(plain.services))  # type: ignore[arg-type]
     problems: list[Problem] = []
-    for where, record in cat.services:
+    for where, record in services:
         if not record.get("history"):
             continue
         try:

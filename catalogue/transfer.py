@@ -11,22 +11,21 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from .bulk import BulkServiceWriter
 from .file_formats import Catalogue, ImportFileError, Problem, file_kind, write_csv
-from .models import Agency, Field, Service, Status, now_utc
+from .models import Agency, Field, Service
 from .operations import (
     Actor,
     Lookups,
     change_status,
-    create_service,
     mark_services_changed,
     record_of,
     update_service,
@@ -37,6 +36,8 @@ from .validation import (
     validate_field,
     validate_service,
 )
+
+BATCH_SIZE = 2000
 
 
 @dataclass
@@ -85,11 +86,9 @@ def _validate_refs(
     return clean_items
 
 
-def import_catalogue(session: Session, cat: Catalogue, actor: Actor) -> ImportReport:
-    """Validate everything, then write everything; raises :class:`ImportFileError` first."""
-    problems: list[Problem] = []
+def _validate_refs_of(session: Session, cat: Catalogue, problems: list[Problem]):
+    """The file's agencies and fields checked (codes, names, the tree), by code."""
     existing = Lookups.load(session)
-
     agencies = _validate_refs(cat.agencies, validate_agency, "mã cơ quan", problems)
     agency_codes = set(existing.agencies) | set(agencies)
     parents = {code: a.parent.code if a.parent else None for code, a in existing.agencies.items()}
@@ -100,13 +99,37 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor) -> ImportRe
         if parent is not None and parent not in agency_codes:
             problems.append(Problem(where, f"cơ quan cấp trên “{parent}” không có trong danh mục."))
     problems.extend(_check_agency_tree(parents))
-
     fields = _validate_refs(cat.fields, validate_field, "mã lĩnh vực", problems)
-    field_codes = set(existing.fields) | set(fields)
+    return existing, agencies, fields, agency_codes, set(existing.fields) | set(fields)
 
-    services: list[dict[str, Any]] = []
+
+def _services_of(cat: Catalogue, problems: list[Problem]) -> Iterable[tuple[str, Any]]:
+    """The file's services as a stream; where the file breaks, its problem ends the stream."""
+    try:
+        yield from cat.services
+    except ImportFileError as exc:
+        problems.extend(exc.problems)
+
+
+def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
+                     batch_size: int = BATCH_SIZE) -> ImportReport:
+    """Validate every row and write while nothing is wrong; raises :class:`ImportFileError`
+    listing every problem if anything is, and the caller rolls the transaction back.
+
+    Rows are read, checked and written a batch at a time, so memory stays bounded
+    whatever the file's size; all-or-nothing is the caller's one transaction. Services new
+    to the catalogue take the bulk path (:class:`catalogue.bulk.BulkServiceWriter`), those
+    whose code exists are updated one by one with a revision when they changed.
+    """
+    problems: list[Problem] = []
+    lookups, agencies, fields, agency_codes, field_codes = _validate_refs_of(session, cat, problems)
+    report = ImportReport()
+    if not problems:
+        _write_refs(session, agencies, fields, lookups, report)
+    writer = BulkServiceWriter(session, actor, lookups)
     seen_codes: dict[str, str] = {}
-    for where, item in cat.services:
+    batch: list[dict[str, Any]] = []
+    for where, item in _services_of(cat, problems):
         if isinstance(item, Exception):
             problems.append(Problem(where, str(item)))
             continue
@@ -127,22 +150,27 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor) -> ImportRe
             problems.append(Problem(label, f"mã thủ tục trùng với {seen_codes[clean['code']]}."))
             continue
         seen_codes[clean["code"]] = where
-        services.append(clean)
-
+        if problems:
+            continue  # the file is refused: check the rest, write nothing more
+        batch.append(clean)
+        if len(batch) >= batch_size:
+            _write_services(session, batch, writer, lookups, actor, report)
+            batch = []
     if problems:
         raise ImportFileError(problems)
-    return _write(session, agencies, fields, services, existing, actor)
+    _write_services(session, batch, writer, lookups, actor, report)
+    writer.finish()
+    session.flush()
+    return report
 
 
-def _write(
+def _write_refs(
     session: Session,
     agencies: dict[str, dict[str, Any]],
     fields: dict[str, dict[str, Any]],
-    services: list[dict[str, Any]],
     lookups: Lookups,
-    actor: Actor,
-) -> ImportReport:
-    report = ImportReport()
+    report: ImportReport,
+) -> None:
     renamed_agencies: list[Agency] = []
     renamed_fields: list[Field] = []
     for code, data in agencies.items():
@@ -179,17 +207,28 @@ def _write(
         agency_ids |= below
     mark_services_changed(session, agency_ids=agency_ids, field_ids={f.id for f in renamed_fields})
 
+
+def _write_services(
+    session: Session,
+    services: list[dict[str, Any]],
+    writer: BulkServiceWriter,
+    lookups: Lookups,
+    actor: Actor,
+    report: ImportReport,
+) -> None:
+    if not services:
+        return
     current = {
         s.code: s
         for s in session.scalars(
             select(Service).where(Service.code.in_([c["code"] for c in services]))
         )
-    } if services else {}
+    }
+    writer.add([clean for clean in services if clean["code"] not in current])
+    report.created += sum(1 for clean in services if clean["code"] not in current)
     for clean in services:
         service = current.get(clean["code"])
         if service is None:
-            _import_new(session, clean, actor, lookups)
-            report.created += 1
             continue
         changed = update_service(
             session, service, clean, actor, expected_version=None, lookups=lookups, action="import"
@@ -201,39 +240,19 @@ def _write(
             service.reviewed_at = clean["reviewed_at"]
         report.updated += 1 if changed else 0
         report.unchanged += 0 if changed else 1
-    session.flush()
-    return report
-
-
-def _import_new(session: Session, clean: dict[str, Any], actor: Actor, lookups: Lookups) -> None:
-    """A new service keeps its history: published on ``published_at``, archived after."""
-    service = create_service(session, clean, actor, lookups)
-    status = clean["status"]
-    if status != Status.DRAFT:
-        published_at: datetime = clean.get("published_at") or now_utc()
-        change_status(session, service, Status.PUBLISHED, actor, effective_at=published_at,
-                      check=False)
-        if status == Status.ARCHIVED:
-            archived_at = clean.get("updated_at") or now_utc()
-            change_status(session, service, Status.ARCHIVED, actor,
-                          effective_at=max(archived_at, published_at))
-    if clean.get("updated_at"):
-        service.updated_at = clean["updated_at"]
-    if clean.get("reviewed_at"):
-        service.reviewed_at = clean["reviewed_at"]
+    if current:
+        session.flush()
 
 
 # ---------------------------------------------------------------- exporting
 
+EXPORT_BATCH = 2000
 
-def catalogue_dict(session: Session) -> dict[str, Any]:
+
+def _agencies_by_depth(session: Session) -> list[Agency]:
+    """Parents before children, so the file imports in one pass."""
     agencies = list(session.scalars(select(Agency).order_by(Agency.code)))
-    by_depth = sorted(agencies, key=lambda a: (_depth(a), a.code))
-    return {
-        "agencies": [a.to_dict() for a in by_depth],
-        "fields": [f.to_dict() for f in session.scalars(select(Field).order_by(Field.code))],
-        "services": [record_of(s) for s in _all_services(session)],
-    }
+    return sorted(agencies, key=lambda a: (_depth(a), a.code))
 
 
 def _depth(agency: Agency) -> int:
@@ -243,25 +262,79 @@ def _depth(agency: Agency) -> int:
     return depth
 
 
-def _all_services(session: Session) -> Iterable[Service]:
-    return session.scalars(select(Service).order_by(Service.code).options(selectinload(Service.agency)))
+def all_records(session: Session) -> Iterator[dict[str, Any]]:
+    """Every service's record (:func:`record_of`), by code, read a batch at a time: a
+    keyset page per query, so memory does not grow with the catalogue."""
+    last = ""
+    while True:
+        batch = list(session.scalars(
+            select(Service).where(Service.code > last).order_by(Service.code).limit(EXPORT_BATCH)))
+        if not batch:
+            return
+        for service in batch:
+            yield record_of(service)
+        last = batch[-1].code
+
+
+def catalogue_dict(session: Session) -> dict[str, Any]:
+    """The whole catalogue in memory (small catalogues, tests); export streams instead."""
+    return {
+        "agencies": [a.to_dict() for a in _agencies_by_depth(session)],
+        "fields": [f.to_dict() for f in session.scalars(select(Field).order_by(Field.code))],
+        "services": list(all_records(session)),
+    }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_json(session: Session, out: IO[str]) -> int:
+    """``{"agencies": [...], "fields": [...], "services": [...]}``, one item a line."""
+    out.write('{"agencies": [\n')
+    out.write(",\n".join(_dumps(a.to_dict()) for a in _agencies_by_depth(session)))
+    out.write('\n],\n"fields": [\n')
+    out.write(",\n".join(_dumps(f.to_dict()) for f in session.scalars(select(Field).order_by(Field.code))))
+    out.write('\n],\n"services": [\n')
+    count = 0
+    for record in all_records(session):
+        out.write((",\n" if count else "") + _dumps(record))
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def write_ndjson(session: Session, out: IO[str]) -> int:
+    """One JSON object a line: ``{"agency": ...}``, then ``{"field": ...}``, then each service."""
+    for agency in _agencies_by_depth(session):
+        out.write(_dumps({"agency": agency.to_dict()}) + "\n")
+    for field in session.scalars(select(Field).order_by(Field.code)):
+        out.write(_dumps({"field": field.to_dict()}) + "\n")
+    count = 0
+    for record in all_records(session):
+        out.write(_dumps(record) + "\n")
+        count += 1
+    return count
 
 
 def export_catalogue(session: Session, path: str | os.PathLike[str]) -> int:
-    """Write the whole catalogue; the file is replaced only once completely written."""
+    """Write the whole catalogue, streamed; the file is replaced only once completely written."""
     path = Path(path)
     kind = file_kind(path)
-    data = catalogue_dict(session)
     tmp = path.with_name(f".{path.name}.tmp")
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(tmp, "wt", encoding="utf-8", newline="") as out:
-        if kind == "json":
-            json.dump(data, out, ensure_ascii=False, indent=1)
-            out.write("\n")
-        else:
-            write_csv(data["services"], out)
-    os.replace(tmp, path)
-    return len(data["services"])
+    try:
+        with opener(tmp, "wt", encoding="utf-8", newline="") as out:
+            if kind == "json":
+                count = write_json(session, out)
+            elif kind == "ndjson":
+                count = write_ndjson(session, out)
+            else:
+                count = write_csv(all_records(session), out)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return count
 
 
-__all__ = ["ImportReport", "catalogue_dict", "export_catalogue", "import_catalogue"]
+__all__ = ["ImportReport", "all_records", "catalogue_dict", "export_catalogue", "import_catalogue"]

@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_security(app)
     register_public_url(app)
+    register_open_http(app)
     register_page_cache(app)
     register_request_log(app)
     register_proxy_fix(app)
@@ -84,9 +85,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import api, auth, files, health, manage, public, statistics
+    from . import api, auth, feeds, files, health, manage, public, statistics
 
-    for module in (public, api, statistics, auth, manage, files, health):
+    for module in (public, api, feeds, statistics, auth, manage, files, health):
         app.register_blueprint(module.bp)
     # The API answers JSON to programs; it takes no form posts, so no CSRF token.
     csrf.exempt(api.bp)
@@ -114,6 +115,13 @@ def register_security(app: Flask) -> None:
 
 def register_public_url(app: Flask) -> None:
     from .public_url import init_app
+
+    init_app(app)
+
+
+def register_open_http(app: Flask) -> None:
+    """ETag, 304, caching and CORS headers on the API and the feeds."""
+    from .api.http import init_app
 
     init_app(app)
 

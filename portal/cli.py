@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +27,8 @@ from .extensions import db
 from .formatting import number_vi
 
 DEMO_FILE = "daklak.json.gz"
+# The identifiers of a CPSV-AP export when PUBLIC_BASE_URL is not set: the portal's own address.
+CANONICAL_BASE_URL = "https://dichvucong.daklak.gov.vn"
 
 
 def refresh_planner_statistics(engine: Engine) -> None:
@@ -86,11 +87,9 @@ def _first_steps() -> None:
                "(tài khoản quản trị: --role admin, bỏ --agency).")
 
 
-def _import_file(path: Path, actor: Actor, prepare: Callable[[Catalogue], object] | None = None) -> None:
+def _import_file(path: Path, actor: Actor) -> None:
     try:
-        catalogue = read_catalogue(path, current_app.config["IMPORT_MAX_BYTES"])
-        if prepare is not None:
-            prepare(catalogue)
+        catalogue = read_catalogue(path)
         report = import_catalogue(db.session, catalogue, actor)
     except ImportFileError as exc:
         db.session.rollback()
@@ -101,6 +100,7 @@ def _import_file(path: Path, actor: Actor, prepare: Callable[[Catalogue], object
         sys.exit(1)
     db.session.commit()
     refresh_planner_statistics(db.engine)
+    _rebuild_search_index_after(report.created + report.updated)
     click.echo(
         f"Đã nhập {path.name}: {report.created} dịch vụ mới, {report.updated} cập nhật, "
         f"{report.unchanged} không đổi; {report.agencies} cơ quan, {report.fields} lĩnh vực."
@@ -132,6 +132,20 @@ def load_places_command() -> None:
     _load_places()
 
 
+def _rebuild_search_index_after(changed: int) -> None:
+    """A large import is indexed by one full build, not replayed change by change (the
+    sync would rebuild on its next search anyway; doing it here keeps that search fast)."""
+    from catalogue.search import IndexUnavailable, rebuild_index
+    from catalogue.search.sync import REBUILD_ABOVE
+
+    if changed <= REBUILD_ABOVE:
+        return
+    try:
+        rebuild_index(db.session, index_dir=current_app.config["SEARCH_INDEX_DIR"])
+    except (IndexUnavailable, OSError) as exc:
+        click.echo(f"Chưa lập lại được chỉ mục tìm kiếm ({exc}): chạy `reindex`.", err=True)
+
+
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
@@ -147,7 +161,7 @@ def load_demo_command() -> None:
         demo = resources.files("catalogue") / "demo" / DEMO_FILE
         with resources.as_file(demo) as path:
             try:
-                catalogue = read_catalogue(Path(path), current_app.config["IMPORT_MAX_BYTES"])
+                catalogue = read_catalogue(Path(path))
                 _tag_demo_life_events(catalogue)
                 report = replay_catalogue(db.session, catalogue, Actor("load-demo"))
             except ImportFileError as exc:
@@ -167,6 +181,7 @@ def _tag_demo_life_events(catalogue: Catalogue) -> None:
     """Demo assumption (catalogue/demo_life_events.py): life events guessed from names."""
     from catalogue.demo_life_events import tag_records
 
+    catalogue.services = list(catalogue.services)  # the demo file is small: read it whole
     tag_records(record for _, record in catalogue.services)
 
 
@@ -174,22 +189,51 @@ def _tag_demo_life_events(catalogue: Catalogue) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def import_command(path: Path) -> None:
-    """Import a catalogue file (.json or .csv): all rows or none."""
+    """Import a catalogue file (.json, .ndjson or .csv, optionally .gz; any size): all rows or none."""
     _import_file(path, Actor(f"import {path.name}"))
 
 
 @click.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["catalogue", "cpsv-ap"]), default="catalogue",
+              show_default=True, help="catalogue: tệp danh mục (.json, .ndjson, .csv); "
+                                      "cpsv-ap: JSON-LD theo CPSV-AP 3.x (dịch vụ đã công bố).")
+@click.option("--base-url", default=None,
+              help="Địa chỉ gốc của cổng, dùng làm định danh trong CPSV-AP (mặc định PUBLIC_BASE_URL, "
+                   "nếu không có thì https://dichvucong.daklak.gov.vn).")
 @with_appcontext
-def export_command(path: Path) -> None:
-    """Write the whole catalogue (.json or .csv)."""
+def export_command(path: Path, fmt: str, base_url: str | None) -> None:
+    """Write the whole catalogue (.json, .ndjson or .csv), or the published services as CPSV-AP."""
     try:
-        count = export_catalogue(db.session, path)
+        if fmt == "cpsv-ap":
+            count = _export_cpsv_ap(path, base_url or current_app.config["PUBLIC_BASE_URL"]
+                                       or CANONICAL_BASE_URL)
+        else:
+            count = export_catalogue(db.session, path)
     except ImportFileError as exc:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"Không ghi được {path}: {exc.strerror}.")
     click.echo(f"Đã xuất {count} dịch vụ vào {path}.")
+
+
+def _export_cpsv_ap(path: Path, base_url: str) -> int:
+    """Write to a temporary file beside ``path`` and swap it in once complete."""
+    import gzip
+    import os
+
+    from catalogue.cpsv import write_cpsv_ap
+
+    tmp = path.with_name(f".{path.name}.tmp")
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(tmp, "wt", encoding="utf-8") as out:
+            count = write_cpsv_ap(db.session, out, base_url)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    db.session.rollback()
+    return count
 
 
 @click.command("create-user")

@@ -94,6 +94,8 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SEARCH_INDEX_DIR": os.path.abspath(cwd / index_dir),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(instance / "uploads"),
         "TRUSTED_PROXIES": trusted_proxies(os.environ.get("TRUSTED_PROXIES")),
+        **({"PUBLIC_BASE_URL": os.environ["PUBLIC_BASE_URL"].strip()}
+           if os.environ.get("PUBLIC_BASE_URL", "").strip() else {}),
     }
 
 
@@ -117,7 +119,6 @@ DEFAULTS: dict[str, Any] = {
     # The text of one form post; uploaded files are counted apart (portal/form_limits.py).
     "FORM_MAX_BYTES": 1024 * 1024,
     "UPLOAD_MAX_BYTES": UPLOAD_MAX_BYTES,
-    "IMPORT_MAX_BYTES": 32 * 1024 * 1024,
     # Anonymous pages kept per worker until the catalogue changes, at most this long
     # (0 turns the cache off): portal/page_cache.py.
     "PAGE_CACHE_SECONDS": 60,
@@ -130,4 +131,6 @@ DEFAULTS: dict[str, Any] = {
     "MOST_VIEWED_MIN_VIEWS": 10,
     # check-links: seconds to wait for one URL.
     "CHECK_LINKS_TIMEOUT": 10,
+    # How long a shared cache may keep an API answer (portal/api/http.py).
+    "API_MAX_AGE_SECONDS": 30,
 }

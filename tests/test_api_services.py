@@ -64,8 +64,9 @@ def test_pages_through_everything_once(client, make_service):
         assert (body["total"], body["page"], body["per_page"]) == (7, page, 3)
         seen += [i["code"] for i in body["items"]]
     assert sorted(seen) == sorted(f"5.{i}" for i in range(7))
-    past = client.get("/api/v1/services?per_page=3&page=4").get_json()
-    assert past["items"] == [] and past["total"] == 7
+    past = client.get("/api/v1/services?per_page=3&page=4")
+    assert past.status_code == 404
+    assert past.get_json()["error"]["code"] == "page_not_found"
 
 
 BAD_PARAMETERS = [

@@ -53,18 +53,23 @@ IMPORT_THEN_WAIT = """
 import sys
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
-from catalogue.models import Service
+from catalogue.models import Revision, Service
 
 pause_at = int(sys.argv[1])
-flushes = 0
+steps = 0
 
-@event.listens_for(Session, "after_flush_postexec")
-def pause_midway(session, flush_context):
-    global flushes
-    flushes += 1
-    if flushes == pause_at:
-        held = session.connection().execute(select(func.count()).select_from(Service)).scalar()
-        print(f"midway {held}", flush=True)
+# Each statement the import runs through the session (bulk INSERTs of the fast path,
+# the per-service queries of updates) is a step; the import pauses after the Nth.
+@event.listens_for(Session, "do_orm_execute")
+def pause_midway(orm_execute_state):
+    global steps
+    steps += 1
+    if steps == pause_at + 1:
+        connection = orm_execute_state.session.connection()
+        held = connection.execute(select(func.count()).select_from(Service)).scalar()
+        imported = connection.execute(
+            select(func.count()).select_from(Revision).where(Revision.action == "import")).scalar()
+        print(f"midway {held} {imported}", flush=True)
         sys.stdin.readline()
 
 sys.argv = ["portal", "import", sys.argv[2]]
@@ -150,12 +155,12 @@ def test_import_killed_midway_leaves_the_catalogue_as_it_was(app, tmp_path):
     path.write_text(json.dumps(catalogue_file(second), ensure_ascii=False), encoding="utf-8")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
 
-    with run_import(url, tmp_path, path, pause_at=600) as proc:
+    with run_import(url, tmp_path, path, pause_at=100) as proc:
         line = kill_when_midway(proc)
-    held = int(line.split()[1])
-    # The transaction really was half-way: it held more services than were committed,
-    # fewer than the file has.
-    assert len(first) < held < len(second)
+    held, updated = map(int, line.split()[1:])
+    # The transaction really was half-way: it held the new services (written first, in
+    # bulk) and some of the 80 updates, not all.
+    assert held == len(second) and 0 < updated < len(first)
     assert proc.returncode == -signal.SIGKILL
 
     assert table_counts() == before_counts
@@ -177,7 +182,7 @@ def test_import_killed_at_random_moments_is_all_or_nothing(app, tmp_path):
     path.write_text(json.dumps(catalogue_file(services), ensure_ascii=False), encoding="utf-8")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     db.session.remove()
-    for pause_at in (1, 97, 333):
+    for pause_at in (1, 4, 6):  # before writing; services written; revisions and log too
         with run_import(url, tmp_path, path, pause_at=pause_at) as proc:
             kill_when_midway(proc)
         assert proc.returncode == -signal.SIGKILL

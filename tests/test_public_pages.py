@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -272,8 +273,12 @@ def test_pages_use_only_local_assets_and_no_inline_code(client, catalogue):
         page = text_of(client.get(url))
         assert not re.search(r'(src|href)="(https?:)?//(?!localhost)[^"]+\.(css|js|woff2?)', page), url
         assert "style=" not in page and "onclick" not in page, url
-        # Scripts only as the portal's own files, never inline code.
+        # Scripts only as the portal's own files, never inline code (a JSON-LD data block
+        # is data, which browsers never run: it must parse as JSON).
         for tag, body in re.findall(r"(<script[^>]*>)(.*?)</script>", page, re.S):
+            if tag == '<script type="application/ld+json">':
+                assert json.loads(body)["@context"] == "https://schema.org", url
+                continue
             assert re.search(r'src="/static/[\w.-]+\.js"', tag) and not body.strip(), url
         assert '<html lang="vi">' in page and 'class="skip-link" href="#main"' in page, url
         assert 'aria-label="Tài khoản"' in page  # where the sign-in link goes

@@ -189,9 +189,16 @@ def test_api_statistics_refuses_bad_dates(client: Any, value: str) -> None:
     assert "as_of" in error["message"] and "YYYY-MM-DD" in error["message"]
 
 
-def test_api_statistics_answers_before_any_data_and_in_the_future(client: Any, history: None) -> None:
-    assert client.get("/api/v1/statistics?as_of=1999-01-01").get_json()["online_total"] == 0
-    assert client.get("/api/v1/statistics?as_of=9999-12-31").get_json()["online_total"] == 2
+def test_api_statistics_refuses_days_before_the_first_service_and_in_the_future(
+        client: Any, history: None) -> None:
+    # Service A, the first, was published on 01/03/2010.
+    assert client.get("/api/v1/statistics?as_of=2010-03-01").get_json()["online_total"] == 1
+    for day, words in (("2010-02-28", "01/03/2010"), ("1999-01-01", "01/03/2010"),
+                       ("9999-12-31", "tương lai")):
+        response = client.get(f"/api/v1/statistics?as_of={day}")
+        assert response.status_code == 400, day
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid_as_of" and words in error["message"], day
 
 
 # ---------------------------------------------------------------- pages

@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import life_events, places, service_points, services, statistics, suggest  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    life_events,
+    openapi,
+    places,
+    series,
+    service_points,
+    services,
+    statistics,
+    suggest,
+)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from flask import jsonify
 
 from catalogue.life_events import bundles_of, codes_by_event, vocabulary
 
 from ..extensions import db
+from ..public_url import external_url
 from . import bp
 
 
@@ -20,10 +21,11 @@ def list_life_events():
             "name": event.name,
             "audience": event.audience,
             "description": event.description,
-            "url": url_for("public.life_event", slug=event.code, _external=True),
+            "url": external_url("public.life_event", slug=event.code),
             "services": codes[event.code],
             "bundles": [{"code": b.code, "name": b.name,
-                         "url": url_for("public.life_event_bundle", slug=event.code, bundle=b.code,
-                                        _external=True)} for b in bundles_of(event.code)],
+                         "url": external_url("public.life_event_bundle", slug=event.code,
+                                             bundle=b.code)}
+                        for b in bundles_of(event.code)],
         })
     return jsonify({"life_events": items})

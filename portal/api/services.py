@@ -8,12 +8,13 @@ from flask import jsonify, request
 
 from catalogue.models import Service
 from catalogue.operations import find_service, record_of
+from catalogue.search import SearchQuery
 from catalogue.validation import CODE_RE
 
 from ..errors import api_error
 from ..extensions import db
 from ..page_cache import cached
-from ..params.listing import ListingParamError, parse_request_args, run_search
+from ..params.listing import ListingParamError, parse_request_args, query_args, run_search
 from ..public_url import external_url
 from . import bp
 
@@ -41,13 +42,36 @@ def list_services():
     except ListingParamError as exc:
         return api_error(400, exc.message, "invalid_parameter")
     result = run_search(query)
-    return jsonify(
+    last = max(1, -(-result.total // query.per_page))
+    if query.page > last:
+        return api_error(404, f"Trang {query.page} không có: kết quả có {last} trang "
+                              f"({result.total} dịch vụ, {query.per_page} mục mỗi trang).", "page_not_found")
+    links = _links(query, last)
+    response = jsonify(
         total=result.total,
         page=query.page,
         per_page=query.per_page,
         items=[_item(hit.service) for hit in result.hits],
         facets=result.facets,
+        links={key: links.get(key) for key in ("self", "next", "prev")},
     )
+    response.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items() if url)
+    return response
+
+
+def _links(query: SearchQuery, last: int) -> dict[str, str | None]:
+    """Absolute URLs of this page, its neighbours and the ends, with the same filters
+    (RFC 8288 names: the JSON carries self/next/prev, the Link header all five)."""
+    def at(page: int) -> str:
+        return external_url("api.list_services", **query_args(query, page=page))
+
+    return {
+        "self": at(query.page),
+        "next": at(query.page + 1) if query.page < last else None,
+        "prev": at(query.page - 1) if query.page > 1 else None,
+        "first": at(1),
+        "last": at(last),
+    }
 
 
 @bp.get("/services/<code>")

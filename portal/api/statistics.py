@@ -20,7 +20,7 @@ from catalogue.statistics import compute_breakdown
 from ..errors import api_error
 from ..extensions import db
 from ..page_cache import cached
-from ..params.statistics import QueryError, agency_groups, parse_day
+from ..params.statistics import QueryError, agency_groups, check_day_in_range, first_day, parse_day
 from . import bp
 
 
@@ -28,7 +28,10 @@ from . import bp
 @cached
 def statistics():
     try:
-        as_of = parse_day(request.args.get("as_of"), "as_of", "Ngày thống kê") or today_vn()
+        asked = parse_day(request.args.get("as_of"), "as_of", "Ngày thống kê")
+        if asked is not None:  # today, the default, always has figures
+            check_day_in_range(asked, first_day())
+        as_of = asked or today_vn()
     except QueryError as exc:
         return api_error(400, str(exc), "invalid_as_of")
     b = compute_breakdown(db.session, as_of, agency_groups=agency_groups())

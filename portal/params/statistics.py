@@ -13,6 +13,9 @@ from datetime import date
 from flask import current_app
 
 from catalogue.clock import today_vn
+from catalogue.growth import first_published_day
+
+from ..extensions import db
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -91,3 +94,25 @@ def agency_groups() -> tuple[str, ...]:
     ``STATISTICS_AGENCY_GROUPS`` in the app config changes the list.
     """
     return tuple(current_app.config.get("STATISTICS_AGENCY_GROUPS", ("cap-huyen",)))
+
+
+def check_day_in_range(day: date, first: date | None, name: str = "as_of",
+                       label: str = "Ngày thống kê") -> date:
+    """A count is asked for a day the catalogue has lived through: not after today
+    (Vietnam time; the future holds no figures yet) and not before the first service was
+    published (``first``; no bound while nothing has been). A silent answer for 2030 or
+    1990 would look like data; the message says what range holds."""
+    today = today_vn()
+    if day > today:
+        raise QueryError(f"{label} ({name}) {day:%d/%m/%Y} ở tương lai: chỉ có số liệu đến hôm nay, "
+                         f"{today:%d/%m/%Y}.")
+    if first is not None and day < first:
+        raise QueryError(f"{label} ({name}) {day:%d/%m/%Y} trước ngày dịch vụ đầu tiên được công bố "
+                         f"({first:%d/%m/%Y}): chưa có số liệu. Hãy chọn ngày từ {first:%d/%m/%Y} "
+                         f"đến {today:%d/%m/%Y}.")
+    return day
+
+
+def first_day() -> date | None:
+    """The first publication day of the catalogue (the lower bound of any as_of)."""
+    return first_published_day(db.session)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import feedback, life_events, places, views  # noqa: E402,F401
+from . import api_docs, feedback, life_events, linked_data, places, views  # noqa: E402,F401

@@ -10,7 +10,14 @@ from catalogue.statistics import compute_statistics
 from ..errors import error_page
 from ..extensions import db
 from ..page_cache import cached
-from ..params.statistics import QueryError, StatisticsQuery, agency_groups, period_label
+from ..params.statistics import (
+    QueryError,
+    StatisticsQuery,
+    agency_groups,
+    check_day_in_range,
+    first_day,
+    period_label,
+)
 from . import bp
 from .charts import bar_chart, growth_chart
 from .exports import XLSX_MIMETYPE, table_csv, tables_xlsx
@@ -44,11 +51,18 @@ def _charts(stats, tables):
     }
 
 
+def _checked(query: StatisticsQuery) -> StatisticsQuery:
+    """An as_of the user typed must be a day with figures (the default, today, is)."""
+    if request.args.get("as_of", "").strip():
+        check_day_in_range(query.as_of, first_day())
+    return query
+
+
 @bp.get("/statistics")
 @cached
 def index():
     try:
-        query = StatisticsQuery.from_args(request.args)
+        query = _checked(StatisticsQuery.from_args(request.args))
     except QueryError as exc:
         return error_page(400, str(exc))
     stats = _statistics(query)
@@ -85,7 +99,7 @@ def download(slug: str, fmt: str):
     if fmt not in FORMATS:
         return error_page(404)
     try:
-        query = StatisticsQuery.from_args(request.args)
+        query = _checked(StatisticsQuery.from_args(request.args))
     except QueryError as exc:
         return error_page(400, str(exc))
     if slug != "tat-ca":

@@ -1,0 +1,159 @@
+"""The fast path of import for services new to the catalogue: what
+:func:`~catalogue.operations.create_service` then
+:func:`~catalogue.operations.change_status` (publish, archive) do one service at a time
+through the ORM (a revision, a change-log row and the monthly counts for each step),
+done for a batch at once with multi-row INSERTs.
+
+The rows are those the slow path writes: each service is first built as a plain object
+with the same :func:`~catalogue.operations.apply_content`, its revision
+snapshots come from the same :func:`~catalogue.operations.record_of`, and every mapped
+column is copied, so a key or column added to the record by anyone reaches the bulk path
+with no change here. What differs is only how: one INSERT ... RETURNING for the services
+of a batch, one executemany for their revisions and change-log rows, the intervals
+(``superseded_at``) computed in memory as each chain is known whole, and the monthly
+counts summed in memory and written once at the end (:meth:`BulkServiceWriter.finish`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, inspect
+from sqlalchemy.orm import Session
+
+from .history import Key, add_monthly, counted_interval, move_monthly
+from .models import ChangeLog, Revision, Service, Status, now_utc
+from .operations import Actor, Lookups, apply_content, content_of, record_of, revision_state
+
+_SKIPPED = {"id", "agency_id", "field_id"}
+
+
+def _service_columns() -> list[tuple[str, Any]]:
+    """(attribute key, column) of every column the service row is written with."""
+    mapper = inspect(Service)
+    return [(attr.key, attr.columns[0]) for attr in mapper.column_attrs if attr.key not in _SKIPPED]
+
+
+class _Draft:
+    """A service being built for the bulk path: plain attributes; one never set reads
+    None, as on a new ORM instance (so keys others add to record_of read as empty)."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+
+class BulkServiceWriter:
+    """Writes new services in batches within the caller's transaction (never commits)."""
+
+    def __init__(self, session: Session, actor: Actor, lookups: Lookups) -> None:
+        self.session = session
+        self.actor = actor
+        self.lookups = lookups
+        self.monthly: dict[Key, int] = defaultdict(int)
+        self.columns = _service_columns()
+        self.written = 0
+
+    def _row(self, service: Any) -> dict[str, Any]:
+        row: dict[str, Any] = {"agency_id": service.agency.id, "field_id": service.field.id}
+        for key, column in self.columns:
+            value = getattr(service, key, None)
+            if value is None and column.default is not None:
+                default = column.default
+                value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
+            elif value is None and column.server_default is not None:
+                continue  # the database's own default, as an ORM insert would give
+            row[column.name] = value
+        return row
+
+    def _insert_services(self, rows: list[dict[str, Any]]) -> list[int]:
+        """One multi-row INSERT ... RETURNING per set of columns (Core: no per-row ORM work)."""
+        table = Service.__table__
+        ids: list[int | None] = [None] * len(rows)
+        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i, row in enumerate(rows):
+            groups[tuple(row)].append(i)
+        for positions in groups.values():
+            found = self.session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [rows[i] for i in positions],
+            ).scalars().all()
+            for i, service_id in zip(positions, found, strict=True):
+                ids[i] = service_id
+        return ids  # type: ignore[return-value]
+
+    def _chain(self, clean: Mapping[str, Any], now: datetime) -> tuple[Any, list[dict[str, Any]]]:
+        """The transient service in its final state, and its revisions as the slow path
+        writes them: create (draft), then publish and archive as the file says."""
+        # A plain object, not an ORM instance: the same content rule and serialisation
+        # apply, without the attribute instrumentation (a fifth of the time, measured).
+        service: Any = _Draft()
+        apply_content(service, clean, self.lookups)
+        service.status, service.published_at = Status.DRAFT, None
+        service.created_at = service.updated_at = now
+        created = {k: [None, v] for k, v in content_of(service).items() if v not in (None, "", [])}
+        steps: list[tuple[str, datetime, dict[str, Any], dict[str, Any]]] = [
+            ("create", now, created, record_of(service))]
+        status = clean["status"]
+        if status != Status.DRAFT:
+            published: datetime = clean.get("published_at") or now
+            service.status, service.published_at, service.updated_at = Status.PUBLISHED, published, published
+            steps.append(("publish", published, {"status": [Status.DRAFT, Status.PUBLISHED]},
+                          record_of(service)))
+            if status == Status.ARCHIVED:
+                archived = max(clean.get("updated_at") or now, published)
+                service.status, service.updated_at = Status.ARCHIVED, archived
+                steps.append(("archive", archived, {"status": [Status.PUBLISHED, Status.ARCHIVED]},
+                              record_of(service)))
+        if clean.get("updated_at"):
+            service.updated_at = clean["updated_at"]
+        service.version = len(steps)
+        revisions = []
+        steady = revision_state(service)  # what no step changes (all but the status)
+        for number, (action, effective, changes, snapshot) in enumerate(steps, 1):
+            later = [when for _, when, _, _ in steps[number:]]
+            revisions.append({
+                **steady, "status": snapshot["status"],
+                "number": number, "version": number, "action": action, "user_id": self.actor.user_id,
+                "actor": self.actor.label, "recorded_at": now, "effective_at": effective,
+                "changes": changes, "snapshot": snapshot,
+                "agency_id": service.agency.id, "field_id": service.field.id,
+                "superseded_at": min(later) if later else None,
+            })
+        return service, revisions
+
+    def _count_months(self, revision: Mapping[str, Any]) -> None:
+        """What close_superseded adds for a revision whose interval is known whole (clipped
+        to its service's window, as there)."""
+        if revision["status"] != Status.PUBLISHED:
+            return
+        interval = counted_interval(revision["effective_at"], revision["superseded_at"],
+                                    revision["applies_from"], revision["applies_until"])
+        move_monthly(self.monthly, interval, int(revision["level"]), str(revision["online_kind"]), 1)
+
+    def add(self, cleans: Sequence[Mapping[str, Any]]) -> None:
+        """Insert services new to the catalogue (their codes are not taken), with history."""
+        if not cleans:
+            return
+        now = now_utc()
+        chains = [self._chain(clean, now) for clean in cleans]
+        ids = self._insert_services([self._row(service) for service, _ in chains])
+        revisions, changes = [], []
+        for service_id, (service, chain) in zip(ids, chains, strict=True):
+            for revision in chain:
+                revision["service_id"] = service_id
+                self._count_months(revision)
+                revisions.append(revision)
+                changes.append({"service_id": service_id, "code": service.code, "recorded_at": now})
+        self.session.execute(insert(Revision.__table__), revisions)
+        self.session.execute(insert(ChangeLog.__table__), changes)
+        self.written += len(cleans)
+
+    def finish(self) -> None:
+        """The monthly counts of everything added, as rows of net change (history.py)."""
+        add_monthly(self.session, {key: n for key, n in self.monthly.items() if n})
+        self.monthly.clear()
