@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -260,6 +261,10 @@ class Revision(Base):
     # while it still is. Kept by catalogue.history.close_superseded so that counts
     # "as of date D" are one indexed scan instead of a window over the whole history.
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which of the mandatory parts (catalogue.completeness.PARTS, one bit each) the state
+    # after this revision lacks: 0 when complete. Kept with the revision so that indicator
+    # 1.3 "as of a date" reads one integer per service instead of every JSON snapshot.
+    missing_parts: Mapped[int | None] = mapped_column(Integer)
 
     service: Mapped[Service] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
@@ -308,3 +313,21 @@ class ChangeLog(Base):
     service_id: Mapped[int] = mapped_column(Integer, index=True)
     code: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class CalendarDay(Base):
+    """A day the government moved: a day off (``off``) or a make-up working day (``work``,
+    usually a Saturday), as announced each year, with the act that announced it.
+
+    Entered by an admin for what the ``holidays`` library does not (yet) know; it wins over
+    the library and the weekend (catalogue.workdays).
+    """
+
+    __tablename__ = "calendar_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    decision: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .completeness import missing_mask
 from .history import close_superseded
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
 from .vocabulary import VIETNAM_TZ
@@ -148,6 +149,7 @@ def _record_revision(
         )
         or 0
     ) + 1
+    snapshot = record_of(service)
     revision = Revision(
         service_id=service.id,
         number=number,
@@ -158,7 +160,8 @@ def _record_revision(
         recorded_at=now_utc(),
         effective_at=effective_at or now_utc(),
         changes=dict(changes),
-        snapshot=record_of(service),
+        snapshot=snapshot,
+        missing_parts=missing_mask(snapshot),
         status=service.status,
         level=service.level,
         agency_id=service.agency_id,

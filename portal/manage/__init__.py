@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
-from . import history, services, users  # noqa: E402,F401
+from . import calendar, history, services, users  # noqa: E402,F401
