@@ -193,6 +193,9 @@ class ServiceFilterForm(FlaskForm):
     status = SelectField("Trạng thái", choices=options(STATUS_LABELS.items(), "Tất cả"),
                          validators=[Optional()], validate_choice=False)
     agency = SelectField("Cơ quan", validators=[Optional()], validate_choice=False)
+    complete = SelectField("Đầy đủ", choices=options([("incomplete", "Thiếu bộ phận bắt buộc"),
+                                                      ("complete", "Đủ 7 bộ phận")], "Tất cả"),
+                           validators=[Optional()], validate_choice=False)
 
 
 class WorkflowForm(FlaskForm):
