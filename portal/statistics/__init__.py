@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("statistics", __name__)
 
-from . import views  # noqa: E402,F401
+from . import readiness, views  # noqa: E402,F401
