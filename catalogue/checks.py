@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +33,11 @@ LABELS: dict[str, str] = {
     "requirements": "Yêu cầu, điều kiện",
     "forms": "Mẫu đơn, tờ khai",
     "online_url": "Địa chỉ nộp hồ sơ trực tuyến",
+    "online_kind": "Hình thức trực tuyến",
+    "partial_reason": "Lý do chỉ trực tuyến một phần",
+    "decision": "Quyết định công bố",
+    "effective_from": "Ngày bắt đầu áp dụng",
+    "abolished_on": "Ngày bãi bỏ",
     "status": "Trạng thái",
     "published_at": "Ngày công bố",
     "updated_at": "Ngày cập nhật",
@@ -171,3 +177,18 @@ def reference(value: Any) -> Any:
     if isinstance(value, Mapping):
         value = value.get("code")
     return clean_line(value) if isinstance(value, str) else value
+
+
+def iso_date(c: Checker, key: str, value: Any) -> date | None:
+    """An ISO date (YYYY-MM-DD), or None when empty; forms and CSV send text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    c.fail(key, "phải là ngày dạng YYYY-MM-DD, ví dụ 2026-07-01.")
+    return None

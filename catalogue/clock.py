@@ -30,6 +30,14 @@ def end_of_day(day: date) -> datetime:
     return min(start_next.astimezone(UTC), _LAST_INSTANT)
 
 
+def start_of_day(day: date | None) -> datetime | None:
+    """The first instant of ``day`` in Vietnam time, as aware UTC (None stays None): a
+    procedure effective from ``day`` applies from this instant."""
+    if day is None:
+        return None
+    return datetime.combine(day, time(), VIETNAM_TZ).astimezone(UTC)
+
+
 def today_vn() -> date:
     return datetime.now(VIETNAM_TZ).date()
 

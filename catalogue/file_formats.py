@@ -147,7 +147,8 @@ def _pair(item: str, first: str, second: str) -> dict[str, str]:
 
 
 def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
-    """A CSV row holds list cells one item a line; documents are name|copies, forms title|url."""
+    """A CSV row holds list cells one item a line; documents are name|copies, forms title|url,
+    the decision number|date."""
     record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
     record["steps"] = _split_items(row.get("steps") or "")
     record["legal_basis"] = _split_items(row.get("legal_basis") or "")
@@ -155,7 +156,10 @@ def csv_row_to_record(row: Mapping[str, str]) -> dict[str, Any]:
     for doc in record["documents"]:
         doc["copies"] = doc["copies"] or 1
     record["forms"] = [_pair(i, "title", "url") for i in _split_items(row.get("forms") or "")]
-    for key in ("processing_days", "online_url", "published_at", "updated_at"):
+    decision = (row.get("decision") or "").strip()
+    record["decision"] = _pair(decision, "number", "date") if decision else None
+    for key in ("processing_days", "online_url", "published_at", "updated_at", "online_kind",
+                "partial_reason", "effective_from", "abolished_on"):
         if record.get(key) == "":
             record[key] = None
     return record
@@ -208,6 +212,8 @@ def csv_cells(record: Mapping[str, Any]) -> dict[str, str]:
             cells[key] = "\n".join(f"{d['name']}|{d['copies']}" for d in value or [])
         elif key == "forms":
             cells[key] = "\n".join(f"{f['title']}|{f['url']}" for f in value or [])
+        elif key == "decision":
+            cells[key] = f"{value['number'] or ''}|{value['date'] or ''}" if value else ""
         else:
             cells[key] = "" if value is None else str(value)
     return cells

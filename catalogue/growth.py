@@ -29,6 +29,17 @@ def count_monthly_changes(session: Session) -> dict[str, dict[int, int]]:
     return {month: levels for month, levels in changes.items() if any(levels.values())}
 
 
+def count_monthly_deltas(session: Session) -> dict[tuple[str, int, str], int]:
+    """Net change per (month, level, online kind) as kept on every write, zeros left out:
+    what ``history.count_monthly_changes_from_history`` computes from the revisions."""
+    rows = session.execute(
+        select(MonthlyChange.month, MonthlyChange.level, MonthlyChange.online_kind,
+               func.sum(MonthlyChange.delta))
+        .group_by(MonthlyChange.month, MonthlyChange.level, MonthlyChange.online_kind)
+    )
+    return {(month, level, kind): int(n) for month, level, kind, n in rows if n}
+
+
 def count_by_level_as_of(session: Session, as_of: date) -> dict[int, int]:
     """Published services by level at the end of ``as_of``, every level present.
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from .vocabulary import Audience, Level, Role, Status, Tier
+from .vocabulary import Audience, Level, OnlineKind, PartialReason, Role, Status, Tier
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -155,6 +155,17 @@ class Service(Base):
     requirements: Mapped[str] = mapped_column(Text, default="")
     forms: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     online_url: Mapped[str | None] = mapped_column(String(2000))
+    # Decree 42/2022 and 224/2026: toàn trình, một phần or not online, and why partial.
+    online_kind: Mapped[OnlineKind] = mapped_column(
+        StrEnumColumn(OnlineKind), default=OnlineKind.NONE, server_default="none")
+    partial_reason: Mapped[PartialReason | None] = mapped_column(StrEnumColumn(PartialReason))
+    # The act that published the procedure (quyết định công bố): number and date.
+    decision_number: Mapped[str | None] = mapped_column(String(100))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    # When the procedure applies: from the start of ``effective_from`` (Vietnam time)
+    # until the start of ``abolished_on``; a published service outside it is not public.
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    abolished_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[Status] = mapped_column(StrEnumColumn(Status), default=Status.DRAFT, index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -174,6 +185,7 @@ class Service(Base):
         Index("ix_service_status_level", "status", "level"),
         Index("ix_service_status_agency", "status", "agency_id"),
         Index("ix_service_status_field", "status", "field_id"),
+        Index("ix_service_status_online_kind", "status", "online_kind"),
     )
 
     @property
@@ -256,6 +268,13 @@ class Revision(Base):
     field_id: Mapped[int] = mapped_column(ForeignKey("field.id"))
     tier: Mapped[Tier] = mapped_column(StrEnumColumn(Tier))
     audience: Mapped[Audience] = mapped_column(StrEnumColumn(Audience))
+    online_kind: Mapped[OnlineKind] = mapped_column(
+        StrEnumColumn(OnlineKind), default=OnlineKind.NONE, server_default="none")
+    # The service's own window (effective_from, abolished_on) as instants (00:00 Vietnam
+    # time): a published revision counts only inside it, so a service scheduled ahead
+    # counts from its day on without a revision written that day.
+    applies_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    applies_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When a later-written revision of the same service took effect (the earliest such),
     # i.e. the end of the interval during which this one is the service's state; NULL
     # while it still is. Kept by catalogue.history.close_superseded so that counts
@@ -265,6 +284,10 @@ class Revision(Base):
     # after this revision lacks: 0 when complete. Kept with the revision so that indicator
     # 1.3 "as of a date" reads one integer per service instead of every JSON snapshot.
     missing_parts: Mapped[int | None] = mapped_column(Integer)
+    # The publication decision's date and why a partial service is partial, kept with the
+    # state for the same reason (indicators 1.1, 1.2 and 3.1 of catalogue.readiness).
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    partial_reason: Mapped[PartialReason | None] = mapped_column(StrEnumColumn(PartialReason))
 
     service: Mapped[Service] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
@@ -274,13 +297,14 @@ class Revision(Base):
         Index("ix_revision_service_effective", "service_id", "effective_at"),
         # Covers the as-of counts of catalogue.statistics: read in this order, the published
         # revisions come already grouped, so counting needs no sort of the whole history.
-        Index("ix_revision_state", "status", "level", "agency_id", "field_id", "tier",
-              "audience", "effective_at", "superseded_at"),
+        Index("ix_revision_state", "status", "level", "online_kind", "agency_id", "field_id",
+              "tier", "audience", "effective_at", "superseded_at", "applies_from",
+              "applies_until"),
     )
 
 
 class MonthlyChange(Base):
-    """Net change of published services per month (Vietnam time) and level.
+    """Net change of published services per month (Vietnam time), level and online kind.
 
     An index of the revision history, not a snapshot: written in the same transaction as
     each revision (catalogue.history.close_superseded) and rebuildable from the
@@ -295,9 +319,13 @@ class MonthlyChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7))
     level: Mapped[Level] = mapped_column(IntEnumColumn(Level))
+    online_kind: Mapped[OnlineKind] = mapped_column(
+        StrEnumColumn(OnlineKind), default=OnlineKind.NONE, server_default="none")
     delta: Mapped[int] = mapped_column(Integer, default=0)
 
-    __table_args__ = (Index("ix_statistics_month_month_level", "month", "level"),)
+    __table_args__ = (
+        Index("ix_statistics_month_month_level", "month", "level", "online_kind"),
+    )
 
 
 class ChangeLog(Base):

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .clock import start_of_day
 from .completeness import missing_mask
 from .history import close_superseded
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
-from .vocabulary import VIETNAM_TZ
+from .validation import check_publishable
+from .vocabulary import VIETNAM_TZ, default_online_kind
 
 # Keys of the record an editor changes; status and timestamps move through the workflow.
 CONTENT_KEYS = (
     "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps",
     "method", "documents", "processing_days", "fees", "result", "legal_basis",
-    "requirements", "forms", "online_url",
+    "requirements", "forms", "online_url", "online_kind", "partial_reason", "decision",
+    "effective_from", "abolished_on",
 )
 
 # Which status may follow which, and the name the history gives the move.
@@ -107,7 +110,23 @@ def content_of(service: Service) -> dict[str, Any]:
         "requirements": service.requirements,
         "forms": [dict(f) for f in service.forms or []],
         "online_url": service.online_url,
+        "online_kind": service.online_kind,
+        "partial_reason": service.partial_reason,
+        "decision": {
+            "number": service.decision_number,
+            "date": service.decision_date.isoformat() if service.decision_date else None,
+        } if service.decision_number or service.decision_date else None,
+        "effective_from": _iso_day(service.effective_from),
+        "abolished_on": _iso_day(service.abolished_on),
     }
+
+
+def _iso_day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def record_of(service: Service) -> dict[str, Any]:
@@ -129,6 +148,18 @@ def _apply_content(service: Service, clean: Mapping[str, Any], lookups: Lookups)
             service.agency = lookups.agencies[clean["agency"]]
         elif key == "field":
             service.field = lookups.fields[clean["field"]]
+        elif key == "decision":
+            decision = clean.get("decision") or {}
+            service.decision_number = decision.get("number") or None
+            service.decision_date = _day(decision.get("date"))
+        elif key in ("effective_from", "abolished_on"):
+            setattr(service, key, _day(clean.get(key)))
+        elif key in ("online_kind", "partial_reason") and key not in clean:
+            # A record written before these keys existed (a revert to an old revision).
+            if key == "online_kind":
+                service.online_kind = default_online_kind(clean["level"])
+            else:
+                service.partial_reason = None
         else:
             setattr(service, key, clean[key])
 
@@ -162,12 +193,17 @@ def _record_revision(
         changes=dict(changes),
         snapshot=snapshot,
         missing_parts=missing_mask(snapshot),
+        decision_date=service.decision_date,
+        partial_reason=service.partial_reason,
         status=service.status,
         level=service.level,
         agency_id=service.agency_id,
         field_id=service.field_id,
         tier=service.tier,
         audience=service.audience,
+        online_kind=service.online_kind,
+        applies_from=start_of_day(service.effective_from),
+        applies_until=start_of_day(service.abolished_on),
     )
     session.add(revision)
     session.add(ChangeLog(service_id=service.id, code=service.code))
@@ -252,14 +288,22 @@ def change_status(
     *,
     expected_version: int | None = None,
     effective_at: datetime | None = None,
+    check: bool = True,
 ) -> Revision:
-    """Move a service through the workflow: publish, archive, restore, unpublish."""
+    """Move a service through the workflow: publish, archive, restore, unpublish.
+
+    Publishing checks what the law in force on that day asks (validation.
+    check_publishable) and raises its ``ValidationError``; import, whose records were
+    checked for their own publication day already, passes ``check=False``.
+    """
     check_version(session, service, expected_version)
     action = TRANSITIONS.get((Status(service.status), Status(target)))
     if action is None:
         raise TransitionError(service.status, target)
     from_status = service.status
     when = effective_at or now_utc()
+    if target == Status.PUBLISHED and check:
+        check_publishable(content_of(service), when.astimezone(VIETNAM_TZ).date())
     service.status = target
     if target == Status.PUBLISHED and service.published_at is None:
         service.published_at = when

@@ -15,8 +15,8 @@ What is counted (the published services at the end of the day, Vietnam time, as
 - 3.1 "Cung cấp dịch vụ công trực tuyến": the share of services offered online (toàn
   trình or một phần) and, of those eligible for toàn trình (every online service except a
   một phần one whose reason is the law's: the applicant must appear, or an on-site check),
-  the share offered toàn trình. A record without ``online_kind`` (before Decree 42/2022)
-  is read from its level: 4 is toàn trình, 3 một phần, below that not online.
+  the share offered toàn trình. Records from before Decree 42/2022 carry the kind their
+  level meant (4 toàn trình, 3 một phần, below that not online: migration 0008).
 
 A service without a decision date (or, for 1.1, without ``effective_from``) cannot show it
 was on time and counts as not: the entry to fix is listed. Working days follow
@@ -99,44 +99,26 @@ def _seconds(stamp: datetime | None) -> float:
     return np.inf if stamp is None else stamp.timestamp()
 
 
-def _day_of(value: Any) -> date | None:
-    """A date from a record's ISO text (``2025-04-26`` or a timestamp), None if absent."""
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and len(value) >= 10:
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _facts_of(snapshot: dict[str, Any], level: int) -> tuple[date | None, date | None, int, str | None]:
-    """Decision date, effective_from, online kind and partial reason of a record."""
-    decision = snapshot.get("decision")
-    decision_day = _day_of(decision.get("date")) if isinstance(decision, dict) else None
-    kind = snapshot.get("online_kind")
-    if kind in _KIND:
-        kind_code = _KIND[kind]
-    else:
-        kind_code = FULL if level >= 4 else PARTIAL if level == 3 else NONE
-    return decision_day, _day_of(snapshot.get("effective_from")), kind_code, snapshot.get("partial_reason")
-
-
 def _rows(session: Session) -> list[tuple[Any, ...]]:
-    """Every published revision interval with the facts the indicators read."""
+    """Every published revision interval, as the instants it was public (the revision in
+    force and the service applying: ``catalogue.history.published_at`` read as an
+    interval), with the facts the indicators read."""
     stmt = (
         select(Revision.service_id, Revision.agency_id, Revision.effective_at, Revision.superseded_at,
-               Revision.missing_parts, Revision.level, Revision.snapshot)
+               Revision.applies_from, Revision.applies_until, Revision.missing_parts,
+               Revision.decision_date, Revision.online_kind, Revision.partial_reason)
         .where(Revision.status == Status.PUBLISHED.value)
-        .order_by(Revision.service_id, Revision.number)
     )
     rows = []
-    for sid, aid, start, end, missing, level, snapshot in session.execute(stmt):
+    for sid, aid, begins, superseded, applies_from, applies_until, missing, decided, kind, reason in (
+            session.execute(stmt)):
+        start = max(begins, applies_from) if applies_from is not None else begins
+        ends = [e for e in (superseded, applies_until) if e is not None]
+        end = min(ends) if ends else None
         if end is not None and end <= start:
-            continue  # an empty interval never held
-        decision_day, effective_day, kind, reason = _facts_of(snapshot or {}, int(level))
-        rows.append((sid, aid, start, end, missing, decision_day, effective_day, kind, reason))
+            continue  # never public
+        effective_day = applies_from.astimezone(VIETNAM_TZ).date() if applies_from is not None else None
+        rows.append((sid, aid, start, end, missing, decided, effective_day, _KIND.get(kind, NONE), reason))
     return rows
 
 

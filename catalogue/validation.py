@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from . import checks
@@ -20,18 +20,26 @@ from .vocabulary import (
     AUDIENCE_LABELS,
     MAX_NAME_CHARS,
     MAX_TEXT_CHARS,
+    ONLINE_KIND_LABELS,
+    PARTIAL_REASON_FROM,
+    PARTIAL_REASON_LABELS,
     STATUS_LABELS,
     TIER_LABELS,
+    TWO_TIER_FROM,
     VIETNAM_TZ,
     Level,
+    OnlineKind,
     Status,
+    Tier,
     accepts_online_submission,
+    default_online_kind,
     needs_form,
 )
 
 __all__ = [
     "LABELS", "RECORD_KEYS", "REQUIRED_KEYS", "TEXT_KEYS", "FieldError", "ValidationError",
-    "is_http_url", "parse_timestamp", "validate_agency", "validate_field", "validate_service",
+    "check_publishable", "is_http_url", "parse_timestamp", "validate_agency", "validate_field",
+    "validate_service",
 ]
 
 TEXT_KEYS = ("summary", "method", "fees", "result", "requirements")
@@ -61,6 +69,10 @@ class _Record:
     c: Checker
     agency_codes: Container[str]
     field_codes: Container[str]
+    defaulted_kind: bool = False
+    # The day the record is (or becomes) public, when it is: the rules of the law in
+    # force that day apply (two tiers, Decree 224's reasons). None for a draft.
+    published_on: date | None = None
 
 
 def check_code(r: _Record) -> None:
@@ -182,6 +194,118 @@ def check_level_promises(r: _Record) -> None:
         r.c.fail("online_url", f"dịch vụ mức độ {level} phải có địa chỉ nộp hồ sơ trực tuyến.")
 
 
+def check_online_kind(r: _Record) -> None:
+    """Decree 42/2022 and 224/2026: toàn trình, một phần or not online, and why partial.
+
+    A record without ``online_kind`` (a first-edition file) gets the kind its level
+    meant (vocabulary.default_online_kind); ``defaulted`` remembers it, so the reason
+    Decree 224 asks of a partial service is not demanded of a kind nobody chose.
+    """
+    kind = r.data.get("online_kind")
+    if kind in (None, ""):
+        level = r.out["level"]
+        r.out["online_kind"] = default_online_kind(level).value if level else OnlineKind.NONE.value
+        r.defaulted_kind = True
+    else:
+        r.out["online_kind"] = checks.choice(r.c, "online_kind", kind, ONLINE_KIND_LABELS)
+    reason = r.data.get("partial_reason")
+    if reason in (None, ""):
+        r.out["partial_reason"] = None
+    else:
+        r.out["partial_reason"] = checks.choice(r.c, "partial_reason", reason,
+                                                PARTIAL_REASON_LABELS) or None
+        if r.out["partial_reason"] and r.out["online_kind"] != OnlineKind.PARTIAL:
+            r.c.fail("partial_reason", "chỉ ghi lý do khi dịch vụ trực tuyến một phần.")
+
+
+def check_online_promises(r: _Record) -> None:
+    """Level 4 of Decree 43 and toàn trình of Decree 42 are the same promise: everything
+    online, the result included; an online service (full or partial) takes applications
+    at its online address."""
+    kind, level = r.out["online_kind"], r.out["level"]
+    if not kind or not level:
+        return
+    if level == Level.ONLINE_PAYMENT and kind != OnlineKind.FULL:
+        r.c.fail("online_kind", "dịch vụ mức độ 4 là dịch vụ công trực tuyến toàn trình.")
+    elif kind == OnlineKind.FULL and level != Level.ONLINE_PAYMENT:
+        r.c.fail("online_kind", "dịch vụ toàn trình phải ở mức độ 4 (nộp, thanh toán và nhận "
+                                "kết quả trực tuyến).")
+    if kind in (OnlineKind.FULL, OnlineKind.PARTIAL) and not r.out["online_url"] \
+            and not accepts_online_submission(level):
+        r.c.fail("online_url", "dịch vụ công trực tuyến phải có địa chỉ nộp hồ sơ trực tuyến.")
+
+
+def check_decision(r: _Record) -> None:
+    """The act that published the procedure: ``{"number", "date"}`` or null."""
+    value = r.data.get("decision")
+    if value in (None, "", {}):
+        r.out["decision"] = None
+        return
+    if not isinstance(value, Mapping):
+        r.c.fail("decision", "phải là {\"number\": số quyết định, \"date\": ngày} hoặc để trống.")
+        r.out["decision"] = None
+        return
+    number = checks.text(r.c, "decision.number", value.get("number"), required=True,
+                         max_len=100, one_line=True)
+    day = checks.iso_date(r.c, "decision.date", value.get("date"))
+    r.out["decision"] = {"number": number, "date": day.isoformat() if day else None}
+
+
+def check_dates(r: _Record) -> None:
+    """When the procedure applies: ISO dates, and it is abolished after it took effect."""
+    start = checks.iso_date(r.c, "effective_from", r.data.get("effective_from"))
+    end = checks.iso_date(r.c, "abolished_on", r.data.get("abolished_on"))
+    if start and end and end <= start:
+        r.c.fail("abolished_on", "phải sau ngày bắt đầu áp dụng.")
+    r.out["effective_from"] = start.isoformat() if start else None
+    r.out["abolished_on"] = end.isoformat() if end else None
+
+
+def check_published_rules(r: _Record) -> None:
+    """What the law in force on the day of publication asks (no rule for a draft)."""
+    if r.published_on is None:
+        return
+    for problem in publication_problems(r.out, r.published_on,
+                                        reason_required=not r.defaulted_kind):
+        r.c.fail(*problem)
+
+
+def publication_problems(record: Mapping[str, Any], day: date, *,
+                         reason_required: bool = True) -> list[tuple[str, str]]:
+    """(field, message) of every rule ``record`` breaks if it is public on ``day``: from
+    2025-07-01 local government has two tiers, from 2026-07-01 (Decree 224/2026) a
+    partial service states why."""
+    problems = []
+    start = record.get("effective_from")
+    if start and date.fromisoformat(start) > day:
+        day = date.fromisoformat(start)  # public from the day it applies
+    if record.get("tier") == Tier.DISTRICT and day >= TWO_TIER_FROM:
+        problems.append(("tier", "từ 01/07/2025 chính quyền địa phương hai cấp, không còn "
+                                 "cấp huyện: chọn cấp tỉnh hoặc cấp xã."))
+    if (reason_required and record.get("online_kind") == OnlineKind.PARTIAL
+            and not record.get("partial_reason") and day >= PARTIAL_REASON_FROM):
+        problems.append(("partial_reason", "từ 01/07/2026 (Nghị định 224/2026/NĐ-CP), dịch vụ "
+                                           "trực tuyến một phần phải nêu lý do."))
+    return problems
+
+
+def check_publishable(record: Mapping[str, Any], day: date) -> None:
+    """The workflow's check before a service goes public on ``day``: raises
+    :class:`ValidationError` with the same messages the forms show."""
+    c = Checker()
+    for problem in publication_problems(record, day):
+        c.fail(*problem)
+    c.raise_if_failed()
+
+
+def _publication_day(r: _Record) -> date | None:
+    """The day an imported record is public: its published_at, or today."""
+    if r.out.get("status") in (None, "", Status.DRAFT):
+        return None
+    stamp = r.out.get("published_at")
+    return stamp.astimezone(VIETNAM_TZ).date() if stamp else datetime.now(VIETNAM_TZ).date()
+
+
 def check_history(r: _Record) -> None:
     """Status and dates as an imported file carries them (import only)."""
     status = r.data.get("status")
@@ -194,12 +318,15 @@ def check_history(r: _Record) -> None:
         except (ValueError, TypeError):
             r.c.fail(key, "phải là thời điểm ISO 8601, ví dụ 2011-07-07T08:00:00+07:00.")
             r.out[key] = None
+    if r.published_on is None:
+        r.published_on = _publication_day(r)
 
 
 SERVICE_RULES: tuple[Callable[[_Record], None], ...] = (
     check_code, check_name, check_level, check_references, check_classification, check_texts,
     check_steps, check_legal_basis, check_documents, check_forms, check_processing_days,
-    check_online_url, check_level_promises,
+    check_online_url, check_level_promises, check_online_kind, check_online_promises,
+    check_decision, check_dates,
 )
 
 
@@ -209,14 +336,18 @@ def validate_service(
     agency_codes: Container[str],
     field_codes: Container[str],
     with_history: bool = False,
+    published_on: date | None = None,
 ) -> dict[str, Any]:
-    """Check one record against the contract and Decree 43/2011/NĐ-CP.
+    """Check one record against the contract and the decrees.
 
     ``with_history`` accepts ``status`` and ``published_at`` from the input, as import
     does; forms and the API change status through the workflow instead.
+    ``published_on``: the day the record goes public (an edit of a published service:
+    today); import reads it from the record's status and ``published_at``.
     """
-    record = _Record(data, {}, Checker(), agency_codes, field_codes)
-    for rule in SERVICE_RULES + ((check_history,) if with_history else ()):
+    record = _Record(data, {}, Checker(), agency_codes, field_codes, published_on=published_on)
+    rules = SERVICE_RULES + ((check_history,) if with_history else ())
+    for rule in rules + (check_published_rules,):
         rule(record)
     record.c.raise_if_failed()
     return record.out

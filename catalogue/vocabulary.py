@@ -9,7 +9,7 @@ edit in this file rather than a hunt through the tree.
 from __future__ import annotations
 
 import enum
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
 VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 
@@ -41,6 +41,22 @@ class Audience(enum.StrEnum):
     BOTH = "both"
 
 
+class OnlineKind(enum.StrEnum):
+    """Online public services under Decree 42/2022/NĐ-CP and Decree 224/2026/NĐ-CP."""
+
+    FULL = "full"        # toàn trình: everything online, the result included
+    PARTIAL = "partial"  # một phần: some step needs the applicant or a paper in person
+    NONE = "none"        # not an online public service
+
+
+class PartialReason(enum.StrEnum):
+    """Why a service is only partly online (Decree 224/2026/NĐ-CP, Art. 14)."""
+
+    PRESENCE = "presence"          # the applicant must appear in person
+    VERIFICATION = "verification"  # an on-site check is needed
+    TECHNICAL = "technical"        # a technical obstacle
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     EDITOR = "editor"
@@ -51,6 +67,7 @@ class Role(enum.StrEnum):
 LEVELS: tuple[int, ...] = tuple(int(level) for level in Level)
 TIERS: tuple[str, ...] = tuple(t.value for t in Tier)
 AUDIENCES: tuple[str, ...] = tuple(a.value for a in Audience)
+ONLINE_KINDS: tuple[str, ...] = tuple(k.value for k in OnlineKind)
 # What the catalogue can be filtered and counted by, on /services and in the API.
 FACETS: tuple[str, ...] = ("level", "agency", "field", "tier", "audience")
 
@@ -67,6 +84,23 @@ AUDIENCE_LABELS: dict[str, str] = {
     Audience.CITIZEN: "Công dân",
     Audience.BUSINESS: "Tổ chức, doanh nghiệp",
     Audience.BOTH: "Công dân, tổ chức",
+}
+ONLINE_KIND_LABELS: dict[str, str] = {
+    OnlineKind.FULL: "Toàn trình",
+    OnlineKind.PARTIAL: "Một phần",
+    OnlineKind.NONE: "Không trực tuyến",
+}
+# One line each, for readers of the statistics page and the service page.
+ONLINE_KIND_EXPLANATIONS: dict[str, str] = {
+    OnlineKind.FULL: "Làm toàn bộ trên mạng, từ nộp hồ sơ, nộp phí đến nhận kết quả.",
+    OnlineKind.PARTIAL: "Nộp hồ sơ trên mạng, nhưng có bước phải đến cơ quan hoặc nhận kết "
+                        "quả trực tiếp.",
+    OnlineKind.NONE: "Chưa làm được trên mạng: nộp hồ sơ trực tiếp hoặc qua bưu chính.",
+}
+PARTIAL_REASON_LABELS: dict[str, str] = {
+    PartialReason.PRESENCE: "Người nộp phải có mặt trực tiếp",
+    PartialReason.VERIFICATION: "Cần kiểm tra, xác minh tại chỗ",
+    PartialReason.TECHNICAL: "Vướng mắc kỹ thuật",
 }
 STATUS_LABELS: dict[str, str] = {
     Status.DRAFT: "Bản nháp", Status.PUBLISHED: "Đã công bố", Status.ARCHIVED: "Đã lưu trữ",
@@ -95,6 +129,17 @@ def is_online(level: int) -> bool:
     return level >= ONLINE_MIN_LEVEL
 
 
+def default_online_kind(level: int) -> OnlineKind:
+    """The Decree 42/2022 kind a record without one gets (first-edition files): level 4
+    was already everything online (toàn trình), level 3 online submission (một phần),
+    levels 1 and 2 no online application at all."""
+    if level >= Level.ONLINE_PAYMENT:
+        return OnlineKind.FULL
+    if level >= Level.ONLINE_SUBMISSION:
+        return OnlineKind.PARTIAL
+    return OnlineKind.NONE
+
+
 def accepts_online_submission(level: int) -> bool:
     """The application can be submitted and processed online (level 3 and above)."""
     return level >= SUBMISSION_MIN_LEVEL
@@ -104,6 +149,12 @@ def needs_form(level: int) -> bool:
     """Level 2 promises downloadable forms, and so does every level above it."""
     return level >= Level.FORMS
 
+
+# Dates the rules turn on.
+# Two-tier local government (no district level) from this day on.
+TWO_TIER_FROM = date(2025, 7, 1)
+# Decree 224/2026/NĐ-CP: a partial service states its reason from this day on.
+PARTIAL_REASON_FROM = date(2026, 7, 1)
 
 # Limits shared by the pages, the API, the forms and the search engine.
 MAX_QUERY_CHARS = 200  # a search query as typed, on every surface

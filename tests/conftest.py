@@ -138,7 +138,11 @@ def make_service(catalogue_refs: dict[str, Any]) -> Callable[..., Service]:
     def make(status: str = "draft", **overrides: Any) -> Service:
         codes = {a.code for a in catalogue_refs["agencies"]}
         fields = {f.code for f in catalogue_refs["fields"]}
-        clean = validate_service(service_data(**overrides), agency_codes=codes, field_codes=fields)
+        data = service_data(**overrides)
+        if status != "draft" and data["level"] == 3 and "online_kind" not in data:
+            # Published today, a partial service states why (Decree 224/2026, from 1/7/2026).
+            data.setdefault("partial_reason", "presence")
+        clean = validate_service(data, agency_codes=codes, field_codes=fields)
         service = create_service(db.session, clean, Actor("test"))
         if status != "draft":
             change_status(db.session, service, "published", Actor("test"))

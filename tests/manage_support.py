@@ -56,9 +56,13 @@ def form_data(record: dict[str, Any], token: str | None, version: int | str | No
     """The service form's fields as a browser posts them (contract keys, rows numbered)."""
     data: dict[str, Any] = {}
     for key in ("code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
-                "processing_days", "fees", "result", "requirements", "online_url"):
+                "processing_days", "fees", "result", "requirements", "online_url", "online_kind",
+                "partial_reason", "effective_from", "abolished_on"):
         value = record.get(key)
         data[key] = "" if value is None else str(value)
+    decision = record.get("decision") or {}
+    data["decision-number"] = decision.get("number") or ""
+    data["decision-date"] = decision.get("date") or ""
     for i, step in enumerate(record.get("steps", [])):
         data[f"steps-{i}"] = step
     for i, item in enumerate(record.get("legal_basis", [])):

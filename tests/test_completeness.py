@@ -32,7 +32,8 @@ def test_a_first_edition_file_without_channels_and_a_second_edition_channel():
 
 
 def test_editor_sees_what_is_missing_and_may_publish_anyway(client, accounts, make_service):
-    service = make_service(code="1.1", name="Thủ tục thiếu", processing_days=None, fees="")
+    service = make_service(code="1.1", name="Thủ tục thiếu", processing_days=None, fees="",
+                           partial_reason="technical")
     make_service(code="1.2", name="Thủ tục đủ")
     sign_in(client, accounts["justice"].email)
     edit = text_of(client.get("/manage/services/1.1/edit"))

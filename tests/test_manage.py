@@ -158,7 +158,7 @@ def test_stale_copy_is_refused_with_what_changed_meanwhile(client, accounts, mak
 
 
 def test_publish_archive_restore_move_through_the_workflow(client, accounts, make_service):
-    make_service()
+    make_service(partial_reason="presence")
     sign_in(client, JUSTICE)
     for action, status in (("publish", "published"), ("archive", "archived"), ("restore", "draft")):
         page = client.get("/manage/services/1.001193/edit")

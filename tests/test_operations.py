@@ -50,7 +50,7 @@ def test_saving_unchanged_content_records_nothing(make_service):
 
 
 def test_every_status_change_is_a_revision(make_service):
-    service = make_service()
+    service = make_service(partial_reason="presence")
     change_status(db.session, service, "published", EDITOR)
     change_status(db.session, service, "archived", EDITOR)
     change_status(db.session, service, "published", EDITOR)

@@ -204,7 +204,8 @@ def test_export_writes_contract_keys(app, tmp_path):
     assert list(data["services"][0]) == [
         "code", "name", "level", "agency", "field", "tier", "audience", "summary", "steps", "method",
         "documents", "processing_days", "fees", "result", "legal_basis", "requirements", "forms",
-        "online_url", "status", "published_at", "updated_at"]
+        "online_url", "online_kind", "partial_reason", "decision", "effective_from",
+        "abolished_on", "status", "published_at", "updated_at"]
     assert data["agencies"][0] == {"code": "ubnd-tinh", "name": "Ủy ban nhân dân tỉnh Đắk Lắk",
                                    "parent": None}
     birth = db.session.scalar(select(Service).where(Service.code == "1.001193"))

@@ -13,7 +13,8 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from catalogue.access import is_admin
-from catalogue.models import Service
+from catalogue.clock import today_vn
+from catalogue.models import Service, Status
 from catalogue.operations import Lookups, content_of
 from catalogue.text import clean_line, sort_key
 from catalogue.uploads import UploadError, store_upload, url_of
@@ -57,6 +58,10 @@ def form_of(service: Service, lookups: Lookups) -> ServiceForm:
     data = content_of(service)
     data["processing_days"] = "" if data["processing_days"] is None else data["processing_days"]
     data["online_url"] = data["online_url"] or ""
+    for key in ("partial_reason", "effective_from", "abolished_on"):
+        data[key] = data[key] or ""
+    data["decision"] = data["decision"] or {"number": "", "date": ""}
+    data["decision"] = {k: v or "" for k, v in data["decision"].items()}
     data["version"] = str(service.version)
     form = ServiceForm(formdata=None, data=data)
     set_choices(form, lookups)
@@ -97,7 +102,10 @@ def read_submission(lookups: Lookups, service: Service | None = None) -> Submiss
         return Submission(rows_form, rows_changed=True)
     record, positions = record_from(form)
     try:
-        clean = validate_service(record, agency_codes=lookups.agencies, field_codes=lookups.fields)
+        # An edit of a published service is public at once: today's law applies to it.
+        public = service is not None and service.status == Status.PUBLISHED
+        clean = validate_service(record, agency_codes=lookups.agencies, field_codes=lookups.fields,
+                                 published_on=today_vn() if public else None)
     except ValidationError as exc:
         place_errors(form, exc.errors, positions)
         return Submission(form, problems=problems + [e.message for e in exc.errors])

@@ -30,7 +30,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from catalogue.validation import LABELS
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, MAX_QUERY_CHARS, STATUS_LABELS, TIER_LABELS
+from catalogue.vocabulary import (
+    AUDIENCE_LABELS,
+    LEVEL_LABELS,
+    MAX_QUERY_CHARS,
+    ONLINE_KIND_LABELS,
+    PARTIAL_REASON_LABELS,
+    STATUS_LABELS,
+    TIER_LABELS,
+)
 
 # The repeatable parts and the empty row each gets when "add" is pressed.
 ROWS: dict[str, Any] = {
@@ -44,6 +52,13 @@ ROWS: dict[str, Any] = {
 class DocumentRow(Form):
     name = StringField("Tên giấy tờ")
     copies = StringField("Số bản", default="1")
+
+
+class DecisionRow(Form):
+    """The act that published the procedure (form names decision-number, decision-date)."""
+
+    number = StringField("Số quyết định")
+    date = StringField("Ngày quyết định", render_kw={"type": "date"})
 
 
 class FormRow(Form):
@@ -84,6 +99,13 @@ class ServiceForm(FlaskForm):
     requirements = TextAreaField(LABELS["requirements"])
     forms = FieldList(FormField(FormRow))
     online_url = URLField(LABELS["online_url"])
+    online_kind = SelectField(LABELS["online_kind"], validate_choice=False,
+                              choices=options(ONLINE_KIND_LABELS.items(), "– Theo mức độ –"))
+    partial_reason = SelectField(LABELS["partial_reason"], validate_choice=False,
+                                 choices=options(PARTIAL_REASON_LABELS.items(), "– Không –"))
+    decision = FormField(DecisionRow, label=LABELS["decision"])
+    effective_from = StringField(LABELS["effective_from"], render_kw={"type": "date"})
+    abolished_on = StringField(LABELS["abolished_on"], render_kw={"type": "date"})
     version = HiddenField()
     save = SubmitField("Lưu")
 
@@ -102,7 +124,10 @@ class ServiceForm(FlaskForm):
         """Everything the editor typed, as form data to render again."""
         data = {name: self[name].data for name in (
             "code", "name", "level", "agency", "field", "tier", "audience", "summary", "method",
-            "processing_days", "fees", "result", "requirements", "online_url", "version")}
+            "processing_days", "fees", "result", "requirements", "online_url", "online_kind",
+            "partial_reason", "effective_from", "abolished_on", "version")}
+        data["decision"] = {"number": self.decision.form.number.data or "",
+                            "date": self.decision.form.date.data or ""}
         data.update(self.rows())
         return data
 
@@ -122,6 +147,8 @@ def record_from(form: ServiceForm) -> tuple[dict[str, Any], dict[str, list[int]]
     """
     data = form.typed()
     record: dict[str, Any] = {k: v for k, v in data.items() if k not in ROWS and k != "version"}
+    if not any(str(v).strip() for v in record["decision"].values()):
+        record["decision"] = None
     positions: dict[str, list[int]] = {}
     for key, rows in form.rows().items():
         kept = [(i, row) for i, row in enumerate(rows) if not _blank(row)]

@@ -27,6 +27,7 @@ from catalogue.operations import (
     record_of,
 )
 from catalogue.text import fold, sort_key
+from catalogue.validation import ValidationError
 from catalogue.vocabulary import MAX_QUERY_CHARS
 
 from ..extensions import db
@@ -190,6 +191,11 @@ def move_service(code: str, action: str):
     except (TransitionError, StaleDataError):
         db.session.rollback()
         flash("Không thể chuyển thủ tục sang trạng thái đó từ trạng thái hiện tại.", "error")
+        return redirect(url_for("manage.edit_service", code=code)), 303
+    except ValidationError as exc:  # what the law in force asks of a public service
+        db.session.rollback()
+        for error in exc.errors:
+            flash(f"Chưa thể công bố: {error.message}", "error")
         return redirect(url_for("manage.edit_service", code=code)), 303
     flash(f"{done} “{service.name}”.", "success")
     return redirect(url_for("manage.edit_service", code=code)), 303

@@ -1,17 +1,19 @@
-"""working-day calendar and completeness: the days the government moved (calendar_day),
-and revision.missing_parts, the mandatory parts each revision's state lacks (indicator 1.3
-as of any date), filled from the stored snapshots
+"""working-day calendar and index indicators: the days the government moved
+(calendar_day); revision.missing_parts (the mandatory parts each revision's state lacks,
+indicator 1.3), revision.decision_date and revision.partial_reason (indicators 1.1, 1.2,
+3.1 as of any date), filled from the stored snapshots
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 """
+import datetime
 import json
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
@@ -30,13 +32,16 @@ def upgrade():
     )
     with op.batch_alter_table('revision', schema=None) as batch_op:
         batch_op.add_column(sa.Column('missing_parts', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('decision_date', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('partial_reason', sa.String(length=16), nullable=True))
 
     # The rule lives in the domain (one place); this fills the new column once.
     from catalogue.completeness import missing_mask
 
     bind = op.get_bind()
     revision_table = sa.table('revision', sa.column('id', sa.Integer), sa.column('snapshot', sa.JSON),
-                              sa.column('missing_parts', sa.Integer))
+                              sa.column('missing_parts', sa.Integer), sa.column('decision_date', sa.Date),
+                              sa.column('partial_reason', sa.String))
     last = 0
     while True:
         rows = bind.execute(
@@ -49,14 +54,26 @@ def upgrade():
         for rid, snapshot in rows:
             if isinstance(snapshot, str):
                 snapshot = json.loads(snapshot)
-            updates.append({'rid': rid, 'mask': missing_mask(snapshot or {})})
+            snapshot = snapshot or {}
+            decision = snapshot.get('decision')
+            decided = decision.get('date') if isinstance(decision, dict) else None
+            try:
+                decided = datetime.date.fromisoformat(decided[:10]) if decided else None
+            except (TypeError, ValueError):
+                decided = None
+            reason = snapshot.get('partial_reason')
+            updates.append({'rid': rid, 'mask': missing_mask(snapshot), 'decided': decided,
+                            'reason': reason if reason in ('presence', 'verification', 'technical') else None})
         bind.execute(
             revision_table.update().where(revision_table.c.id == sa.bindparam('rid'))
-            .values(missing_parts=sa.bindparam('mask')), updates)
+            .values(missing_parts=sa.bindparam('mask'), decision_date=sa.bindparam('decided'),
+                    partial_reason=sa.bindparam('reason')), updates)
         last = rows[-1][0]
 
 
 def downgrade():
     with op.batch_alter_table('revision', schema=None) as batch_op:
+        batch_op.drop_column('partial_reason')
+        batch_op.drop_column('decision_date')
         batch_op.drop_column('missing_parts')
     op.drop_table('calendar_day')
