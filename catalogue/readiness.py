@@ -40,7 +40,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .clock import end_of_day
-from .completeness import parts_of_mask
+from .completeness import missing_text, parts_of_mask
 from .models import Agency, Revision, Service, Status
 from .text import sort_key
 from .vocabulary import VIETNAM_TZ
@@ -164,7 +164,7 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
             if missing is None:
                 why["1.3"] = "Chưa kiểm tra"
         else:
-            why["1.3"] = "Thiếu: " + "; ".join(parts_of_mask(missing))
+            why["1.3"] = missing_text(parts_of_mask(missing))
         out.eligible[i] = kind == FULL or (kind == PARTIAL and reason not in _LAW_REASONS)
         if kind == NONE:
             why["3.1"] = "Chưa cung cấp trực tuyến"
