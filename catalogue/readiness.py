@@ -29,11 +29,9 @@ page's figures and its chart over the years share one read of the history.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -76,101 +74,127 @@ FORMULAS = {
 
 @dataclass
 class Intervals:
-    """One entry per published revision interval ``[start, end)`` (epoch seconds, UTC)."""
+    """One entry per published revision interval ``[start, end)`` (epoch seconds, UTC),
+    with what each indicator says of it; days are proleptic ordinals (-1: not given)."""
 
     service_id: np.ndarray
     agency_id: np.ndarray
     start: np.ndarray
     end: np.ndarray
+    missing: np.ndarray
+    decided: np.ndarray
+    effective: np.ndarray
+    published: np.ndarray  # the day the service was first public (Vietnam time)
+    gap_11: np.ndarray  # working days from decision to effect
+    lag_12: np.ndarray  # working days from decision to first publication
+    kind: np.ndarray
+    eligible: np.ndarray
     ok_11: np.ndarray
     ok_12: np.ndarray
     ok_13: np.ndarray
-    kind: np.ndarray
-    eligible: np.ndarray
-    # What the list of services to fix shows: why each interval fails, by indicator.
-    reasons: list[dict[str, str]] = field(default_factory=list)
 
     def at(self, instant: datetime) -> np.ndarray:
         t = instant.timestamp()
         return (self.start < t) & (self.end >= t)
 
+    def fails(self, i: int) -> dict[str, str]:
+        """Why interval ``i`` costs points, by indicator (only for the services listed)."""
+        why: dict[str, str] = {}
+        if self.decided[i] < 0:
+            why["1.1"] = why["1.2"] = "Chưa ghi ngày quyết định công bố"
+        else:
+            decided = date.fromordinal(int(self.decided[i]))
+            if self.effective[i] < 0:
+                why["1.1"] = "Chưa ghi ngày có hiệu lực"
+            elif not self.ok_11[i]:
+                why["1.1"] = (f"Quyết định ngày {decided:%d/%m/%Y}, hiệu lực "
+                              f"{date.fromordinal(int(self.effective[i])):%d/%m/%Y}: "
+                              f"cách {int(self.gap_11[i])} ngày làm việc")
+            if not self.ok_12[i]:
+                why["1.2"] = (f"Quyết định ngày {decided:%d/%m/%Y}, công khai "
+                              f"{date.fromordinal(int(self.published[i])):%d/%m/%Y}: "
+                              f"sau {int(self.lag_12[i])} ngày làm việc")
+        if self.missing[i] < 0:
+            why["1.3"] = "Chưa kiểm tra"
+        elif self.missing[i]:
+            why["1.3"] = missing_text(parts_of_mask(int(self.missing[i])))
+        if self.kind[i] == NONE:
+            why["3.1"] = "Chưa cung cấp trực tuyến"
+        elif self.kind[i] == PARTIAL and self.eligible[i]:
+            why["3.1"] = "Một phần, đủ điều kiện toàn trình"
+        return why
 
-def _seconds(stamp: datetime | None) -> float:
-    return np.inf if stamp is None else stamp.timestamp()
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_VN_OFFSET = 7 * 3600
 
 
-def _rows(session: Session) -> list[tuple[Any, ...]]:
+def _vn_days(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds (UTC) to the ordinal of the day in Vietnam."""
+    return np.floor((seconds + _VN_OFFSET) / 86400).astype(np.int64) + _EPOCH_ORDINAL
+
+
+def _seconds(stamps: tuple[datetime | None, ...], missing: float) -> np.ndarray:
+    return np.array([missing if s is None else s.timestamp() for s in stamps], np.float64)
+
+
+def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
     """Every published revision interval, as the instants it was public (the revision in
     force and the service applying: ``catalogue.history.published_at`` read as an
-    interval), with the facts the indicators read."""
+    interval), with the facts the indicators read; computed column by column."""
     stmt = (
         select(Revision.service_id, Revision.agency_id, Revision.effective_at, Revision.superseded_at,
                Revision.applies_from, Revision.applies_until, Revision.missing_parts,
                Revision.decision_date, Revision.online_kind, Revision.partial_reason)
         .where(Revision.status == Status.PUBLISHED.value)
     )
-    rows = []
-    for sid, aid, begins, superseded, applies_from, applies_until, missing, decided, kind, reason in (
-            session.execute(stmt)):
-        start = max(begins, applies_from) if applies_from is not None else begins
-        ends = [e for e in (superseded, applies_until) if e is not None]
-        end = min(ends) if ends else None
-        if end is not None and end <= start:
-            continue  # never public
-        effective_day = applies_from.astimezone(VIETNAM_TZ).date() if applies_from is not None else None
-        rows.append((sid, aid, start, end, missing, decided, effective_day, _KIND.get(kind, NONE), reason))
-    return rows
+    rows = session.execute(stmt).all()
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 10
+    sid = np.array(cols[0], np.int64)
+    aid = np.array(cols[1], np.int64)
+    begins = _seconds(cols[2], -np.inf)
+    applies_from = _seconds(cols[4], -np.inf)
+    start = np.maximum(begins, applies_from)
+    end = np.minimum(_seconds(cols[3], np.inf), _seconds(cols[5], np.inf))
+    keep = end > start  # an interval that never held is left out
+    missing = np.array([-1 if m is None else m for m in cols[6]], np.int64)
+    decided = np.array([-1 if d is None else d.toordinal() for d in cols[7]], np.int64)
+    kind = np.array([_KIND.get(k, NONE) for k in cols[8]], np.int8)
+    law_reason = np.array([r in _LAW_REASONS for r in cols[9]], bool)
+    effective = np.where(np.isfinite(applies_from), _vn_days(np.where(np.isfinite(applies_from),
+                                                                     applies_from, 0)), -1)
+    sid, aid, start, end, missing, decided, kind, law_reason, effective = (
+        x[keep] for x in (sid, aid, start, end, missing, decided, kind, law_reason, effective))
 
+    # The first instant each service was public, whichever revision it was.
+    services, inverse = np.unique(sid, return_inverse=True)
+    first = np.full(len(services), np.inf)
+    np.minimum.at(first, inverse, start)
+    published = _vn_days(first[inverse]) if len(sid) else np.zeros(0, np.int64)
 
-def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
-    rows = _rows(session)
-    first_published: dict[int, datetime] = {}
-    for sid, _, start, *_ in rows:
-        if sid not in first_published or start < first_published[sid]:
-            first_published[sid] = start
-    n = len(rows)
-    out = Intervals(
-        service_id=np.fromiter((r[0] for r in rows), np.int64, n),
-        agency_id=np.fromiter((r[1] for r in rows), np.int64, n),
-        start=np.fromiter((_seconds(r[2]) for r in rows), np.float64, n),
-        end=np.fromiter((_seconds(r[3]) for r in rows), np.float64, n),
-        ok_11=np.zeros(n, bool), ok_12=np.zeros(n, bool), ok_13=np.zeros(n, bool),
-        kind=np.fromiter((r[7] for r in rows), np.int8, n), eligible=np.zeros(n, bool),
+    has_decision = decided >= 0
+    gap = _working_days(calendar, decided, effective)
+    lag = _working_days(calendar, decided, published)
+    eligible = (kind == FULL) | ((kind == PARTIAL) & ~law_reason)
+    return Intervals(
+        service_id=sid, agency_id=aid, start=start, end=end, missing=missing, decided=decided,
+        effective=effective, published=published, gap_11=gap, lag_12=lag, kind=kind, eligible=eligible,
+        ok_11=has_decision & (effective >= 0) & (gap >= LIMIT_DAYS),
+        ok_12=has_decision & (lag <= LIMIT_DAYS),
+        ok_13=missing == 0,
     )
-    between = calendar.working_days_between
-    for i, (sid, _, _, _, missing, decision_day, effective_day, kind, reason) in enumerate(rows):
-        why: dict[str, str] = {}
-        published_day = first_published[sid].astimezone(VIETNAM_TZ).date()
-        if decision_day is None:
-            why["1.1"] = why["1.2"] = "Chưa ghi ngày quyết định công bố"
-        else:
-            if effective_day is None:
-                why["1.1"] = "Chưa ghi ngày có hiệu lực"
-            else:
-                gap = between(decision_day, effective_day)
-                if gap >= LIMIT_DAYS:
-                    out.ok_11[i] = True
-                else:
-                    why["1.1"] = (f"Quyết định ngày {decision_day:%d/%m/%Y}, hiệu lực "
-                                  f"{effective_day:%d/%m/%Y}: cách {gap} ngày làm việc")
-            lag = between(decision_day, published_day)
-            if lag <= LIMIT_DAYS:
-                out.ok_12[i] = True
-            else:
-                why["1.2"] = (f"Quyết định ngày {decision_day:%d/%m/%Y}, công khai {published_day:%d/%m/%Y}: "
-                              f"sau {lag} ngày làm việc")
-        if missing is None or missing == 0:
-            out.ok_13[i] = missing == 0
-            if missing is None:
-                why["1.3"] = "Chưa kiểm tra"
-        else:
-            why["1.3"] = missing_text(parts_of_mask(missing))
-        out.eligible[i] = kind == FULL or (kind == PARTIAL and reason not in _LAW_REASONS)
-        if kind == NONE:
-            why["3.1"] = "Chưa cung cấp trực tuyến"
-        elif kind == PARTIAL and out.eligible[i]:
-            why["3.1"] = "Một phần, đủ điều kiện toàn trình"
-        out.reasons.append(why)
+
+
+def _working_days(calendar: WorkCalendar, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``calendar.working_days_between`` element by element, through the prefix sums;
+    pairs with a missing day (-1) get 0, pairs outside the sums' span are counted one by one."""
+    sums, origin = calendar.prefix_sums()
+    ia, ib = a - origin + 1, b - origin + 1
+    inside = (ia >= 1) & (ia < len(sums)) & (ib >= 1) & (ib < len(sums))
+    out = np.zeros(len(a), np.int64)
+    out[inside] = sums[ib[inside]] - sums[ia[inside]]
+    for i in np.flatnonzero(~inside & (a >= 0) & (b >= 0)):
+        out[i] = calendar.working_days_between(date.fromordinal(int(a[i])), date.fromordinal(int(b[i])))
     return out
 
 
@@ -246,13 +270,14 @@ class Readiness:
     as_of: date
     province: Figures
     agencies: list[AgencyFigures]
-    shortfalls: dict[str, list[Shortfall]]
+    shortfalls: dict[str, list[Shortfall]]  # at most ``limit`` of each, when given
+    shortfall_counts: dict[str, int]
     series: list[tuple[date, Figures]]
 
 
 def compute_readiness(
     session: Session, as_of: date, calendar: WorkCalendar, *, series_days: Sequence[date] = (),
-    agency: str | None = None,
+    agency: str | None = None, limit: int | None = None,
 ) -> Readiness:
     """The indicators on ``as_of`` for the province and every agency owning published
     services, the services that cost points (of ``agency`` only, when given), and the
@@ -271,31 +296,42 @@ def compute_readiness(
         row.rank = i
 
     only = next((a.id for a in agencies.values() if a.code == agency), None) if agency else None
-    shortfalls = _shortfalls(session, iv, mask, agencies, only)
+    shortfalls, counts = _shortfalls(session, iv, mask, agencies, only, limit)
     series = [(day, _figures(iv, iv.at(end_of_day(day)))) for day in series_days]
-    return Readiness(as_of, province, rows, shortfalls, series)
+    return Readiness(as_of, province, rows, shortfalls, counts, series)
 
 
 def _shortfalls(session: Session, iv: Intervals, mask: np.ndarray, agencies: dict[int, Agency],
-                only: int | None) -> dict[str, list[Shortfall]]:
-    picked = np.flatnonzero(mask if only is None else mask & (iv.agency_id == only))
-    failing = [i for i in picked if iv.reasons[i]]
-    ids = {int(iv.service_id[i]) for i in failing}
+                only: int | None, limit: int | None) -> tuple[dict[str, list[Shortfall]], dict[str, int]]:
+    """The services that cost points on each indicator, by agency (Vietnamese order) and
+    service, at most ``limit`` of each (None: all), and how many there are in all."""
+    picked = mask if only is None else mask & (iv.agency_id == only)
+    failing_by = {
+        "1.1": picked & ~iv.ok_11,
+        "1.2": picked & ~iv.ok_12,
+        "1.3": picked & ~iv.ok_13,
+        "3.1": picked & ((iv.kind == NONE) | ((iv.kind == PARTIAL) & iv.eligible)),
+    }
+    counts = {key: int(m.sum()) for key, m in failing_by.items()}
+    order = {aid: sort_key(a.name) for aid, a in agencies.items()}
+    chosen: dict[str, list[int]] = {}
+    for key, m in failing_by.items():
+        rows = np.flatnonzero(m)
+        rows = sorted(rows, key=lambda i: (order[int(iv.agency_id[i])], int(iv.service_id[i])))
+        chosen[key] = rows if limit is None else rows[:limit]
+    ids = sorted({int(iv.service_id[i]) for rows in chosen.values() for i in rows})
     names: dict[int, tuple[str, str]] = {}
-    id_list = sorted(ids)
-    for k in range(0, len(id_list), 5000):
-        chunk = id_list[k:k + 5000]
+    for k in range(0, len(ids), 5000):
+        chunk = ids[k:k + 5000]
         names.update({sid: (code, name) for sid, code, name in session.execute(
             select(Service.id, Service.code, Service.name).where(Service.id.in_(chunk)))})
-    out: dict[str, list[Shortfall]] = defaultdict(list)
-    for i in failing:
-        code, name = names.get(int(iv.service_id[i]), ("", ""))
-        agency_name = agencies[int(iv.agency_id[i])].name
-        for key, reason in iv.reasons[i].items():
-            out[key].append(Shortfall(code, name, agency_name, reason))
-    for items in out.values():
-        items.sort(key=lambda s: (sort_key(s.agency), s.code))
-    return {key: out.get(key, []) for key in INDICATORS}
+    out: dict[str, list[Shortfall]] = {}
+    for key, rows in chosen.items():
+        out[key] = []
+        for i in rows:
+            code, name = names.get(int(iv.service_id[i]), ("", ""))
+            out[key].append(Shortfall(code, name, agencies[int(iv.agency_id[i])].name, iv.fails(i)[key]))
+    return out, counts
 
 
 def year_ends(first: date, as_of: date) -> list[date]:

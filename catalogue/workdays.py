@@ -20,8 +20,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 import holidays
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -79,6 +81,12 @@ class WorkCalendar:
     def holiday_name(self, day: date) -> str | None:
         return _library_calendar().get(day)
 
+    def prefix_sums(self) -> tuple[Any, int]:
+        """Working days counted from the span's first day (numpy array: index k holds the
+        count among its first k days) and the ordinal of that day, for vectorised counts."""
+        prefix = _ordinals(self.overrides)
+        return prefix.array, prefix.origin.toordinal()
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in ``(start, end]``; negative when ``end`` is before ``start``."""
         if end < start:
@@ -98,6 +106,7 @@ class _Prefix:
         while day <= last:
             self.sums.append(self.sums[-1] + calendar.is_working_day(day))
             day += timedelta(days=1)
+        self.array = np.array(self.sums, np.int64)
 
     def upto(self, day: date) -> int | None:
         """Working days in ``[origin, day]``, or None outside the span."""

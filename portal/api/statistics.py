@@ -55,7 +55,7 @@ def statistics_index():
         as_of = parse_day(request.args.get("as_of"), "as_of", "Ngày tính") or today_vn()
     except QueryError as exc:
         return api_error(400, str(exc), "invalid_as_of")
-    result = compute_readiness(db.session, as_of, load_calendar(db.session))
+    result = compute_readiness(db.session, as_of, load_calendar(db.session), limit=0)
 
     def figures(f):
         out = {}
@@ -77,5 +77,5 @@ def statistics_index():
                       "score": round(a.figures.score, 2) if a.figures.score is not None else None,
                       **figures(a.figures)} for a in result.agencies],
         # How many services cost points, by indicator (the list: /statistics/index/download.csv).
-        "shortfalls": {key: len(items) for key, items in result.shortfalls.items()},
+        "shortfalls": result.shortfall_counts,
     })

@@ -19,7 +19,7 @@ from catalogue.workdays import announced_days, calendar_of, library_name
 
 from ..errors import error_page
 from ..extensions import db
-from ..formatting import number_vi
+from ..formatting import number_vi, percent_vi
 from ..page_cache import cached
 from ..params.statistics import QueryError, parse_day
 from . import bp
@@ -51,11 +51,12 @@ def _query():
     return as_of, agency
 
 
-def _readiness(as_of, agency, with_series=True) -> tuple[Readiness, str]:
+def _readiness(as_of, agency, with_series=True, limit=None) -> tuple[Readiness, str]:
     days = announced_days(db.session)
     first = first_publication_day(db.session) if with_series else None
     series = year_ends(first, as_of) if first and first <= as_of else []
-    result = compute_readiness(db.session, as_of, calendar_of(days), series_days=series, agency=agency)
+    result = compute_readiness(db.session, as_of, calendar_of(days), series_days=series, agency=agency,
+                               limit=limit)
     used = library_name()
     if days:
         used += f" và {number_vi(len(days))} ngày nghỉ, làm bù do quản trị nhập theo văn bản của Chính phủ"
@@ -81,7 +82,7 @@ def readiness():
         as_of, agency = _query()
     except QueryError as exc:
         return error_page(400, str(exc))
-    result, used = _readiness(as_of, agency)
+    result, used = _readiness(as_of, agency, limit=SHOWN)
     agencies = {a.code: a.name for a in result.agencies}
     if agency and agency not in agencies:
         return error_page(404, "Không có cơ quan này, hoặc cơ quan chưa có thủ tục công khai vào ngày đó.")
@@ -89,8 +90,14 @@ def readiness():
         "statistics/readiness.html", result=result, as_of=as_of, agency=agency,
         agency_name=agencies.get(agency or ""), calendar_used=used, charts=_charts(result),
         titles=TITLES, formulas=FORMULAS, indicators=INDICATORS, points=max_points(),
-        shown=SHOWN, limits=LIMITS,
+        shown=SHOWN, limits=LIMITS, pct=_pct,
     )
+
+
+def _pct(ratio) -> str:
+    """A ratio's percentage as the page shows it ("92,3 %", "–" when nothing to count); a
+    function, not a template macro: the ranking table calls it hundreds of times."""
+    return percent_vi(ratio.percent)
 
 
 def sheets(result: Readiness) -> list[tuple[str, list[str], list[list[object]]]]:
