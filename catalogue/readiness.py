@@ -32,9 +32,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from .clock import end_of_day
@@ -134,8 +135,24 @@ def _vn_days(seconds: np.ndarray) -> np.ndarray:
     return np.floor((seconds + _VN_OFFSET) / 86400).astype(np.int64) + _EPOCH_ORDINAL
 
 
-def _seconds(stamps: tuple[datetime | None, ...], missing: float) -> np.ndarray:
-    return np.array([missing if s is None else s.timestamp() for s in stamps], np.float64)
+def _seconds(values: tuple[Any, ...], missing: float) -> np.ndarray:
+    """Stored naive-UTC timestamps (SQLite's text or the driver's datetimes) to epoch
+    seconds, parsed by numpy in one call: ``missing`` where NULL."""
+    stamps = np.array(values, dtype="datetime64[us]")
+    seconds = stamps.astype(np.int64) / 1e6
+    return np.where(np.isnat(stamps), missing, seconds)
+
+
+def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
+    """Stored dates to proleptic ordinals, -1 where NULL."""
+    days = np.array(values, dtype="datetime64[D]")
+    return np.where(np.isnat(days), -1, days.astype(np.int64) + _EPOCH_ORDINAL)
+
+
+def _raw(column: Any) -> Any:
+    """The column as the database stores it: the per-value conversions of the model's
+    types (aware datetimes) cost seconds at 300,000 revisions; numpy parses them instead."""
+    return type_coerce(column, String)
 
 
 def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
@@ -143,9 +160,10 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
     force and the service applying: ``catalogue.history.published_at`` read as an
     interval), with the facts the indicators read; computed column by column."""
     stmt = (
-        select(Revision.service_id, Revision.agency_id, Revision.effective_at, Revision.superseded_at,
-               Revision.applies_from, Revision.applies_until, Revision.missing_parts,
-               Revision.decision_date, Revision.online_kind, Revision.partial_reason)
+        select(Revision.service_id, Revision.agency_id, _raw(Revision.effective_at),
+               _raw(Revision.superseded_at), _raw(Revision.applies_from), _raw(Revision.applies_until),
+               Revision.missing_parts, _raw(Revision.decision_date), _raw(Revision.online_kind),
+               _raw(Revision.partial_reason))
         .where(Revision.status == Status.PUBLISHED.value)
     )
     rows = session.execute(stmt).all()
@@ -157,12 +175,15 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
     start = np.maximum(begins, applies_from)
     end = np.minimum(_seconds(cols[3], np.inf), _seconds(cols[5], np.inf))
     keep = end > start  # an interval that never held is left out
-    missing = np.array([-1 if m is None else m for m in cols[6]], np.int64)
-    decided = np.array([-1 if d is None else d.toordinal() for d in cols[7]], np.int64)
-    kind = np.array([_KIND.get(k, NONE) for k in cols[8]], np.int8)
-    law_reason = np.array([r in _LAW_REASONS for r in cols[9]], bool)
-    effective = np.where(np.isfinite(applies_from), _vn_days(np.where(np.isfinite(applies_from),
-                                                                     applies_from, 0)), -1)
+    missing = np.array(cols[6], dtype=np.float64)
+    missing = np.where(np.isnan(missing), -1, missing).astype(np.int64)
+    decided = _ordinals(cols[7])
+    kinds = np.array(cols[8], dtype=object)
+    kind = np.where(kinds == "full", FULL, np.where(kinds == "partial", PARTIAL, NONE)).astype(np.int8)
+    reasons = np.array(cols[9], dtype=object)
+    law_reason = (reasons == "presence") | (reasons == "verification")
+    effective = np.where(np.isfinite(applies_from),
+                         _vn_days(np.where(np.isfinite(applies_from), applies_from, 0)), -1)
     sid, aid, start, end, missing, decided, kind, law_reason, effective = (
         x[keep] for x in (sid, aid, start, end, missing, decided, kind, law_reason, effective))
 
@@ -247,6 +268,26 @@ def _figures(iv: Intervals, mask: np.ndarray) -> Figures:
     )
 
 
+def _figures_by_agency(iv: Intervals, mask: np.ndarray) -> dict[int, Figures]:
+    """:func:`_figures` for every agency at once (counts by agency with ``bincount``)."""
+    aid = iv.agency_id[mask]
+    if not len(aid):
+        return {}
+    ids, index = np.unique(aid, return_inverse=True)
+
+    def count(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weights=flags.astype(np.float64), minlength=len(ids)).astype(int)
+
+    kind = iv.kind[mask]
+    n = count(np.ones(len(aid), bool))
+    met_11, met_12, met_13 = count(iv.ok_11[mask]), count(iv.ok_12[mask]), count(iv.ok_13[mask])
+    online, full, eligible = count(kind > NONE), count(kind == FULL), count(iv.eligible[mask])
+    return {int(a): Figures(int(n[k]), Ratio(int(met_11[k]), int(n[k])), Ratio(int(met_12[k]), int(n[k])),
+                            Ratio(int(met_13[k]), int(n[k])), Ratio(int(online[k]), int(n[k])),
+                            Ratio(int(full[k]), int(eligible[k])))
+            for k, a in enumerate(ids)}
+
+
 @dataclass(frozen=True)
 class Shortfall:
     """A service that costs points, and why."""
@@ -287,10 +328,8 @@ def compute_readiness(
     province = _figures(iv, mask)
 
     agencies = {a.id: a for a in session.scalars(select(Agency))}
-    rows: list[AgencyFigures] = []
-    for agency_id in np.unique(iv.agency_id[mask]):
-        a = agencies[int(agency_id)]
-        rows.append(AgencyFigures(a.code, a.name, _figures(iv, mask & (iv.agency_id == agency_id))))
+    rows = [AgencyFigures(agencies[aid].code, agencies[aid].name, figures)
+            for aid, figures in _figures_by_agency(iv, mask).items()]
     rows.sort(key=lambda r: (-(r.figures.score or 0), sort_key(r.name), r.code))
     for i, row in enumerate(rows, 1):
         row.rank = i
@@ -313,12 +352,15 @@ def _shortfalls(session: Session, iv: Intervals, mask: np.ndarray, agencies: dic
         "3.1": picked & ((iv.kind == NONE) | ((iv.kind == PARTIAL) & iv.eligible)),
     }
     counts = {key: int(m.sum()) for key, m in failing_by.items()}
-    order = {aid: sort_key(a.name) for aid, a in agencies.items()}
+    # Each agency's place in Vietnamese alphabetical order, then numpy sorts the rows.
+    ordered = sorted(agencies, key=lambda aid: sort_key(agencies[aid].name))
+    place = np.zeros(max(agencies, default=0) + 1, np.int64)
+    place[ordered] = np.arange(len(ordered))
     chosen: dict[str, list[int]] = {}
     for key, m in failing_by.items():
         rows = np.flatnonzero(m)
-        rows = sorted(rows, key=lambda i: (order[int(iv.agency_id[i])], int(iv.service_id[i])))
-        chosen[key] = rows if limit is None else rows[:limit]
+        rows = rows[np.lexsort((iv.service_id[rows], place[iv.agency_id[rows]]))]
+        chosen[key] = [int(i) for i in (rows if limit is None else rows[:limit])]
     ids = sorted({int(iv.service_id[i]) for rows in chosen.values() for i in rows})
     names: dict[int, tuple[str, str]] = {}
     for k in range(0, len(ids), 5000):
