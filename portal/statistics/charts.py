@@ -164,7 +164,7 @@ def line_chart(title: str, points: list[tuple[str, float | None]]) -> LineChart 
     if not known:
         return None
     chart = LineChart(title, "; ".join(f"{label}: {number_vi(v, 1)} %" for _, label, v in known))
-    right = chart.width - 24
+    right = chart.width - 48  # room for the last label, centred on its point
     n = len(points)
 
     def x(i: int) -> float:
@@ -176,6 +176,7 @@ def line_chart(title: str, points: list[tuple[str, float | None]]) -> LineChart 
     chart.line = " ".join(f"{x(i)},{y(v)}" for i, _, v in known)
     chart.dots = [Tick(x(i), f"{y(v)}") for i, _, v in known]
     chart.y_ticks = [Tick(y(v), f"{v} %") for v in (0, 25, 50, 75, 100)]
-    step = max(1, math.ceil(n / 9))
-    chart.x_ticks = [Tick(x(i), label) for i, (label, _) in enumerate(points) if i % step == 0 or i == n - 1]
+    step = max(1, math.ceil(n / 7))
+    ticks = [i for i in range(n) if i % step == 0 and n - 1 - i >= max(2, step)] + [n - 1]
+    chart.x_ticks = [Tick(x(i), points[i][0]) for i in ticks]
     return chart

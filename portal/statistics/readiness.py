@@ -64,7 +64,7 @@ def _readiness(as_of, agency, with_series=True, limit=None) -> tuple[Readiness, 
 
 
 def _charts(result: Readiness):
-    labels = [(f"{d.year}" if (d.month, d.day) == (12, 31) and d != result.as_of else f"{d:%d/%m/%Y}")
+    labels = [(f"{d.year}" if (d.month, d.day) == (12, 31) and d != result.as_of else f"{d:%m/%Y}")
               for d, _ in result.series]
     charts = {}
     for key in (*INDICATORS, "3.1-full"):
