@@ -193,3 +193,10 @@ def holidays_in(calendar: WorkCalendar, year: int) -> list[tuple[date, str]]:
     """The library's holidays of one year, for the page that shows the calendar."""
     return sorted((d, n) for d, n in _library_calendar().items() if d.year == year)
 
+
+
+def warm_calendar() -> None:
+    """Build the library's calendar and the plain working-day sums now (about half a
+    second of CPU, once per process), so a worker does it at start, not on a reader's
+    first request."""
+    WorkCalendar({}).prefix_sums()

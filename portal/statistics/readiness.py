@@ -15,7 +15,7 @@ from catalogue.readiness import (
     first_publication_day,
     year_ends,
 )
-from catalogue.workdays import announced_days, calendar_of, library_name
+from catalogue.workdays import announced_days, calendar_of, library_name, warm_calendar
 
 from ..errors import error_page
 from ..extensions import db
@@ -26,6 +26,10 @@ from . import bp
 from .charts import line_chart
 from .exports import XLSX_MIMETYPE
 from .readiness_exports import sheets_csv, sheets_xlsx
+
+# The holiday calendar is built as the app is set up (once per process), not on the first
+# reader's request.
+bp.record_once(lambda state: warm_calendar())
 
 SHOWN = 30  # services listed per indicator on the page; the download has them all
 FORMATS = ("csv", "xlsx")
