@@ -45,11 +45,12 @@ from catalogue import workdays  # noqa: E402
 from catalogue.clock import start_of_day  # noqa: E402
 from catalogue.history import rebuild_superseded  # noqa: E402
 from catalogue.models import Agency, Field, Revision, Service  # noqa: E402
+from catalogue.vocabulary import default_online_kind  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 
 START = datetime(2009, 1, 1, tzinfo=UTC)
-SPAN_DAYS = (datetime(2026, 6, 1, tzinfo=UTC) - START).days
+SPAN_DAYS = (datetime(2026, 11, 1, tzinfo=UTC) - START).days
 BATCH = 5000
 
 
@@ -90,6 +91,7 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
             else rng.choices(["district", "commune"], weights=[7, 3])[0],
             "audience": rng.choice(["citizen", "business", "both"]),
         }
+        state["online_kind"] = "none"
         when = START + timedelta(days=rng.randrange(SPAN_DAYS), seconds=rng.randrange(86400))
         history = [("create", when, dict(state))]
         if rng.random() < 0.92:
@@ -105,6 +107,8 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
                 when += timedelta(days=rng.randrange(30, 900))
                 state["status"] = "archived"
                 history.append(("archive", when, dict(state)))
+        history = _through_reforms(history, rng.random() < 0.65)
+        state = history[-1][2]
         published_at = next((w for a, w, _ in history if a == "publish"), None)
         index_facts = _index_facts(rng, published_at or when)
         services.append({
@@ -113,6 +117,7 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
             "tier": state["tier"], "audience": state["audience"], "summary": "", "steps": [],
             "method": "", "documents": [], "processing_days": None, "fees": "", "result": "",
             "legal_basis": [], "requirements": "", "forms": [], "online_url": None,
+            "online_kind": state["online_kind"],
             "status": state["status"], "published_at": published_at, "created_at": history[0][1],
             "updated_at": history[-1][1], "version": len(history),
         })
@@ -121,7 +126,6 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
                 "service_id": sid, "number": number, "version": number, "action": action,
                 "user_id": None, "actor": "bench", "recorded_at": stamp, "effective_at": stamp,
                 "changes": {}, "snapshot": {}, **st, **index_facts,
-                "online_kind": "full" if st["level"] >= 4 else "partial" if st["level"] == 3 else "none",
             })
         if len(services) >= BATCH:
             written += _flush(session, services, revisions)
@@ -142,6 +146,53 @@ def _index_facts(rng: random.Random, published: datetime) -> dict[str, Any]:
         "missing_parts": 0 if rng.random() < 0.8 else rng.randrange(1, 128),
         "partial_reason": rng.choice(["presence", "verification", "technical", None]),
     }
+
+
+# The schemes' days, 00:00 in Vietnam, and what each does to a service's state.
+REFORMS = (
+    (datetime(2022, 7, 31, 17, tzinfo=UTC), "convert"),   # Decree 42/2022: kinds from levels
+    (datetime(2025, 6, 30, 17, tzinfo=UTC), "two-tier"),  # no district tier
+    (datetime(2026, 6, 30, 17, tzinfo=UTC), "review"),    # Decree 224/2026: toàn trình default
+)
+
+
+def _reformed(state: dict[str, Any], reform: str, to_full: bool) -> dict[str, Any]:
+    state = dict(state)
+    if reform == "convert":
+        state["online_kind"] = default_online_kind(state["level"]).value
+    elif reform == "two-tier" and state["tier"] == "district":
+        state["tier"] = "commune"
+    elif reform == "review" and state["online_kind"] == "partial" and to_full:
+        state.update(level=4, online_kind="full")
+    return state
+
+
+def _through_reforms(history: list[tuple[str, datetime, dict[str, Any]]],
+                     to_full: bool) -> list[tuple[str, datetime, dict[str, Any]]]:
+    """The history with the three reforms applied on their days: a revision at each
+    reform that changes the service's state, and every later state reformed too (the
+    longer history of today's catalogue)."""
+    out: list[tuple[str, datetime, dict[str, Any]]] = []
+    done: list[str] = []
+    pending = list(REFORMS)
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def reform_until(moment: datetime) -> None:
+        while pending and pending[0][0] <= moment:
+            day, reform = pending.pop(0)
+            done.append(reform)
+            if out:
+                new = _reformed(out[-1][2], reform, to_full)
+                if new != out[-1][2]:
+                    out.append(("update", day, new))
+
+    for action, when, state in history:
+        reform_until(when)
+        for reform in done:
+            state = _reformed(state, reform, to_full)
+        out.append((action, when, state))
+    reform_until(end)
+    return out
 
 
 def _flush(session: Any, services: list[dict[str, Any]], revisions: list[dict[str, Any]]) -> int:
@@ -204,7 +255,9 @@ def run(size: int, runs: int) -> None:
         os.environ["PORTAL_INSTANCE"] = str(tmp / "instance")
         url, drop = _database(tmp)
         try:
+            # No page cache: every request renders the page (the cold figure).
             app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                              "PAGE_CACHE_SECONDS": 0,
                               "SEARCH_INDEX_DIR": str(tmp / "index")})
             with app.app_context():
                 upgrade(directory=app.extensions["migrate"].directory)
@@ -221,6 +274,7 @@ def run(size: int, runs: int) -> None:
                 for label, url_path in (
                     ("page today", "/statistics"),
                     ("page 2011-07-07", "/statistics?as_of=2011-07-07"),
+                    ("page 2023-06-30", "/statistics?as_of=2023-06-30"),
                     ("api today", "/api/v1/statistics"),
                     ("api 2011-07-07", "/api/v1/statistics?as_of=2011-07-07"),
                     ("report 2011 H1", "/statistics/report?from=2011-01-01&to=2011-06-30"),
@@ -269,7 +323,7 @@ def time_index(url: str, tmp: Path, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[720, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1080, 100_000])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     for size in args.sizes:

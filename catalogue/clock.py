@@ -8,7 +8,9 @@ the server's own zone: ``as_of=2011-07-07`` counts what had taken effect before
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String
@@ -38,8 +40,27 @@ def start_of_day(day: date | None) -> datetime | None:
     return datetime.combine(day, time(), VIETNAM_TZ).astimezone(UTC)
 
 
+# Set to a file holding an ISO 8601 instant, the catalogue's clock reads that instant
+# instead of the system's: every process sharing the file sees the same "now", so a test
+# can move a served portal's clock past a scheduled moment (tests/test_publication.py).
+CLOCK_FILE_ENV = "CATALOGUE_CLOCK_FILE"
+
+
+def now_vn() -> datetime:
+    """Now, in Vietnam time: what decides which services apply and what "today" is."""
+    path = os.environ.get(CLOCK_FILE_ENV)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8").strip()
+        except OSError:
+            text = ""
+        if text:
+            return datetime.fromisoformat(text).astimezone(VIETNAM_TZ)
+    return datetime.now(VIETNAM_TZ)
+
+
 def today_vn() -> date:
-    return datetime.now(VIETNAM_TZ).date()
+    return now_vn().date()
 
 
 def month_key(day: date) -> str:

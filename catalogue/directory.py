@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .models import Agency, Field, Service, Status
+from .models import Agency, Field, Service
+from .publication import public_on
 from .text import sort_key
 from .vocabulary import SUBMISSION_MIN_LEVEL
 
@@ -28,7 +29,7 @@ class AgencyNode:
 def published_count_by_agency(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(Service.agency_id, func.count())
-        .where(Service.status == Status.PUBLISHED)
+        .where(public_on())
         .group_by(Service.agency_id)
     )
     return {agency_id: n for agency_id, n in rows}
@@ -43,7 +44,7 @@ def published_count_by_field(session: Session) -> list[tuple[str, str, int]]:
     """
     counts = dict(session.execute(
         select(Service.field_id, func.count())
-        .where(Service.status == Status.PUBLISHED)
+        .where(public_on())
         .group_by(Service.field_id)
     ).all())
     names = session.execute(select(Field.id, Field.code, Field.name).where(Field.id.in_(list(counts))))
@@ -91,7 +92,7 @@ def ancestors_of(agency: Agency) -> list[Agency]:
 def published_services_of(session: Session, agency: Agency) -> list[Service]:
     """The agency's published services in Vietnamese alphabetical order."""
     services = session.scalars(
-        select(Service).where(Service.agency_id == agency.id, Service.status == Status.PUBLISHED)
+        select(Service).where(Service.agency_id == agency.id, public_on())
     ).unique()
     return sorted(services, key=lambda s: (sort_key(s.name), s.code))
 
@@ -100,7 +101,7 @@ def online_services(session: Session, limit: int = 8) -> list[Service]:
     """Published services a citizen can submit online (levels 4 then 3), by name."""
     services = session.scalars(
         select(Service)
-        .where(Service.status == Status.PUBLISHED, Service.level >= SUBMISSION_MIN_LEVEL)
+        .where(public_on(), Service.level >= SUBMISSION_MIN_LEVEL)
         .order_by(Service.level.desc(), Service.name, Service.code)
         .limit(limit)
     ).unique()
@@ -110,7 +111,7 @@ def online_services(session: Session, limit: int = 8) -> list[Service]:
 def published_services_for_sitemap(session: Session) -> list[tuple[str, object]]:
     rows = session.execute(
         select(Service.code, Service.updated_at)
-        .where(Service.status == Status.PUBLISHED)
+        .where(public_on())
         .order_by(Service.code)
     )
     return [(code, updated) for code, updated in rows]

@@ -185,12 +185,17 @@ class Service(Base):
         Index("ix_service_status_level", "status", "level"),
         Index("ix_service_status_agency", "status", "agency_id"),
         Index("ix_service_status_field", "status", "field_id"),
-        Index("ix_service_status_online_kind", "status", "online_kind"),
+        # Home page counts of what applies today: status, level and the window, no rows read.
+        Index("ix_service_status_online_kind", "status", "level", "online_kind",
+              "effective_from", "abolished_on"),
     )
 
     @property
     def is_public(self) -> bool:
-        return self.status == Status.PUBLISHED
+        """Published and applying today (catalogue.publication)."""
+        from .publication import is_public
+
+        return is_public(self)
 
 
 class User(Base):

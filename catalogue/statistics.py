@@ -28,7 +28,9 @@ from sqlalchemy.orm import Session
 from .clock import end_of_day
 from .growth import MonthPoint, PeriodChange, compute_growth, compute_period_change
 from .history import published_at
-from .models import Agency, Field, Revision, Service, Status
+from .models import Agency, Field, Revision, Service
+from .publication import public_on
+from .schemes import Scheme, empty_kinds, scheme_on
 from .text import sort_key
 from .vocabulary import AUDIENCES, LEVELS, TIERS, is_online
 
@@ -36,14 +38,14 @@ from .vocabulary import AUDIENCES, LEVELS, TIERS, is_online
 
 
 def count_by_level(session: Session) -> dict[int, int]:
-    """Published services by level now, every level present (zeros included).
+    """Public services by level now (published and applying today), every level present.
 
     Reads the service rows (their state is the latest revision's): the home page asks
     on every request and needs no history.
     """
     rows = session.execute(
         select(Service.level, func.count())
-        .where(Service.status == Status.PUBLISHED)
+        .where(public_on())
         .group_by(Service.level)
     )
     counts = dict.fromkeys(LEVELS, 0)
@@ -60,9 +62,11 @@ def online_total(session: Session, by_level: dict[int, int] | None = None) -> in
 
 @dataclass(frozen=True)
 class Cell:
-    """Published services sharing one combination of level, agency, field, tier, audience."""
+    """Published services sharing one combination of level, online kind, agency, field,
+    tier and audience."""
 
     level: int
+    online_kind: str
     agency_id: int
     field_id: int
     tier: str
@@ -70,8 +74,8 @@ class Cell:
     count: int
 
 
-_DIMENSIONS = (Revision.level, Revision.agency_id, Revision.field_id, Revision.tier,
-               Revision.audience)
+_DIMENSIONS = (Revision.level, Revision.online_kind, Revision.agency_id, Revision.field_id,
+               Revision.tier, Revision.audience)
 
 
 def count_cells(session: Session, instant: datetime) -> list[Cell]:
@@ -107,12 +111,16 @@ class Breakdown:
     """Published services on one day, broken down every way the province reports them."""
 
     as_of: date
+    scheme: Scheme
     by_level: dict[int, int]
+    by_online_kind: dict[str, int]
     by_agency: list[Row]
     agency_tree: list[Row]
     by_field: list[Row]
     by_tier: list[Row]
     by_audience: list[Row]
+    # (level, kind) -> count: what growth and period changes continue from.
+    state: dict[tuple[int, str], int] = field(default_factory=dict)
 
     @property
     def published_total(self) -> int:
@@ -120,15 +128,16 @@ class Breakdown:
 
     @property
     def online_total(self) -> int:
-        return sum(n for level, n in self.by_level.items() if is_online(level))
+        """The scheme's own count: level 2 and above under Decree 43, full + partial after."""
+        return self.scheme.online_of(self.by_level, self.by_online_kind)
 
 
-def _sum(cells: Iterable[Cell], key: Any) -> tuple[dict[Any, int], dict[Any, int]]:
+def _sum(cells: Iterable[Cell], key: Any, scheme: Scheme) -> tuple[dict[Any, int], dict[Any, int]]:
     total: dict[Any, int] = defaultdict(int)
     online: dict[Any, int] = defaultdict(int)
     for cell in cells:
         total[key(cell)] += cell.count
-        if is_online(cell.level):
+        if scheme.is_online(cell.level, cell.online_kind):
             online[key(cell)] += cell.count
     return total, online
 
@@ -188,40 +197,49 @@ def compute_breakdown(
     """Every breakdown of the published services at the end of ``as_of`` (Vietnam time).
 
     ``by_agency`` counts, for every agency, the published services it owns itself (any
-    level) and, as ``online``, those at level 2 or above; ``agency_tree`` arranges the
-    same counts for reading, with each agency in ``agency_groups`` summing its members.
+    level) and, as ``online``, those online under the scheme in force on ``as_of``
+    (catalogue.schemes); ``agency_tree`` arranges the same counts for reading, with each
+    agency in ``agency_groups`` summing its members.
     """
+    scheme = scheme_on(as_of)
     cells = count_cells(session, end_of_day(as_of))
     agencies = list(session.scalars(select(Agency)))
     fields = list(session.scalars(select(Field)))
 
-    level_total, _ = _sum(cells, lambda c: c.level)
+    level_total, _ = _sum(cells, lambda c: c.level, scheme)
     by_level = dict.fromkeys(LEVELS, 0)
     by_level.update(level_total)
+    kind_total, _ = _sum(cells, lambda c: c.online_kind, scheme)
+    state, _ = _sum(cells, lambda c: (c.level, c.online_kind), scheme)
+    by_online_kind = empty_kinds()
+    by_online_kind.update(kind_total)
 
-    agency_total, agency_online = _sum(cells, lambda c: c.agency_id)
+    agency_total, agency_online = _sum(cells, lambda c: c.agency_id, scheme)
     codes = {a.id: a.code for a in agencies}
     by_agency = sorted(
         (Row(a.code, a.name, agency_total.get(a.id, 0), agency_online.get(a.id, 0),
              parent=codes.get(a.parent_id)) for a in agencies),
         key=lambda r: (-r.count, sort_key(r.label), r.key),
     )
-    field_total, field_online = _sum(cells, lambda c: c.field_id)
+    field_total, field_online = _sum(cells, lambda c: c.field_id, scheme)
     by_field = sorted(
         (Row(f.code, f.name, field_total.get(f.id, 0), field_online.get(f.id, 0)) for f in fields),
         key=lambda r: (-r.count, sort_key(r.label), r.key),
     )
-    tier_total, tier_online = _sum(cells, lambda c: c.tier)
-    audience_total, audience_online = _sum(cells, lambda c: c.audience)
+    tier_total, tier_online = _sum(cells, lambda c: c.tier, scheme)
+    audience_total, audience_online = _sum(cells, lambda c: c.audience, scheme)
     return Breakdown(
         as_of=as_of,
+        scheme=scheme,
         by_level=by_level,
+        by_online_kind=by_online_kind,
         by_agency=by_agency,
         agency_tree=_agency_tree(agencies, agency_total, agency_online, agency_groups),
         by_field=by_field,
         by_tier=[Row(t, t, tier_total.get(t, 0), tier_online.get(t, 0)) for t in TIERS],
         by_audience=[Row(a, a, audience_total.get(a, 0), audience_online.get(a, 0))
                      for a in AUDIENCES],
+        state=dict(state),
     )
 
 
@@ -239,7 +257,7 @@ def compute_statistics(
     agency_groups: Iterable[str] = (), with_growth: bool = True,
 ) -> Statistics:
     breakdown = compute_breakdown(session, as_of, agency_groups=agency_groups)
-    growth = compute_growth(session, as_of, last=breakdown.by_level) if with_growth else []
-    after = breakdown.by_level if period_end == as_of else None
+    growth = compute_growth(session, as_of, last=breakdown.state) if with_growth else []
+    after = breakdown.state if period_end == as_of else None
     period = compute_period_change(session, period_start, period_end, after=after)
     return Statistics(breakdown, growth, period)

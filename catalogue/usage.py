@@ -16,7 +16,8 @@ from sqlalchemy import ForeignKey, Integer, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .models import Base, Service, Status, UTCDateTime, now_utc
+from .models import Base, Service, UTCDateTime, now_utc
+from .publication import public_on
 
 
 class ServiceView(Base):
@@ -55,7 +56,7 @@ def most_viewed_services(session: Session, limit: int = 8) -> list[tuple[Service
     rows = session.execute(
         select(Service, ServiceView.views)
         .join(ServiceView, ServiceView.service_id == Service.id)
-        .where(Service.status == Status.PUBLISHED, ServiceView.views > 0)
+        .where(public_on(), ServiceView.views > 0)
         .order_by(ServiceView.views.desc(), Service.name)
         .limit(limit)
     ).unique()

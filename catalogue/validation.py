@@ -15,6 +15,8 @@ from typing import Any
 
 from . import checks
 from .checks import CODE_RE, LABELS, Checker, FieldError, ValidationError, is_http_url
+from .clock import today_vn
+from .schemes import scheme_on
 from .text import clean_line
 from .vocabulary import (
     AUDIENCE_LABELS,
@@ -225,6 +227,8 @@ def check_online_promises(r: _Record) -> None:
     kind, level = r.out["online_kind"], r.out["level"]
     if not kind or not level:
         return
+    if r.published_on is not None and not scheme_on(r.published_on).by_kind:
+        return  # public before 1/8/2022: no Decree 42 kind yet, levels alone count
     if level == Level.ONLINE_PAYMENT and kind != OnlineKind.FULL:
         r.c.fail("online_kind", "dịch vụ mức độ 4 là dịch vụ công trực tuyến toàn trình.")
     elif kind == OnlineKind.FULL and level != Level.ONLINE_PAYMENT:
@@ -303,7 +307,7 @@ def _publication_day(r: _Record) -> date | None:
     if r.out.get("status") in (None, "", Status.DRAFT):
         return None
     stamp = r.out.get("published_at")
-    return stamp.astimezone(VIETNAM_TZ).date() if stamp else datetime.now(VIETNAM_TZ).date()
+    return stamp.astimezone(VIETNAM_TZ).date() if stamp else today_vn()
 
 
 def check_history(r: _Record) -> None:
@@ -325,8 +329,7 @@ def check_history(r: _Record) -> None:
 SERVICE_RULES: tuple[Callable[[_Record], None], ...] = (
     check_code, check_name, check_level, check_references, check_classification, check_texts,
     check_steps, check_legal_basis, check_documents, check_forms, check_processing_days,
-    check_online_url, check_level_promises, check_online_kind, check_online_promises,
-    check_decision, check_dates,
+    check_online_url, check_level_promises, check_online_kind, check_decision, check_dates,
 )
 
 
@@ -347,7 +350,7 @@ def validate_service(
     """
     record = _Record(data, {}, Checker(), agency_codes, field_codes, published_on=published_on)
     rules = SERVICE_RULES + ((check_history,) if with_history else ())
-    for rule in rules + (check_published_rules,):
+    for rule in rules + (check_online_promises, check_published_rules):
         rule(record)
     record.c.raise_if_failed()
     return record.out

@@ -69,7 +69,7 @@ TIERS: tuple[str, ...] = tuple(t.value for t in Tier)
 AUDIENCES: tuple[str, ...] = tuple(a.value for a in Audience)
 ONLINE_KINDS: tuple[str, ...] = tuple(k.value for k in OnlineKind)
 # What the catalogue can be filtered and counted by, on /services and in the API.
-FACETS: tuple[str, ...] = ("level", "agency", "field", "tier", "audience")
+FACETS: tuple[str, ...] = ("level", "agency", "field", "tier", "audience", "online_kind")
 
 LEVEL_LABELS: dict[int, str] = {
     Level.INFORMATION: "Mức độ 1: cung cấp thông tin",

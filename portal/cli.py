@@ -19,6 +19,7 @@ from catalogue.accounts import AccountError, create_user
 from catalogue.file_formats import ImportFileError, read_catalogue
 from catalogue.models import Role, Service
 from catalogue.operations import Actor
+from catalogue.replay import replay_catalogue
 from catalogue.transfer import export_catalogue, import_catalogue
 
 from .extensions import db
@@ -75,14 +76,27 @@ def _import_file(path: Path, actor: Actor) -> None:
 @click.command("load-demo")
 @with_appcontext
 def load_demo_command() -> None:
-    """Load the demo catalogue of Đắk Lắk (July 2011); does nothing if services exist."""
+    """Load the demo catalogue of Đắk Lắk, 2010 to today, with each service's dated history
+    (catalogue.replay); does nothing if services exist."""
     count = db.session.scalar(select(func.count()).select_from(Service))
     if count:
         click.echo(f"Đã có {count} dịch vụ trong cơ sở dữ liệu: không nạp dữ liệu mẫu.")
         return
     demo = resources.files("catalogue") / "demo" / DEMO_FILE
     with resources.as_file(demo) as path:
-        _import_file(Path(path), Actor("load-demo"))
+        try:
+            catalogue = read_catalogue(Path(path), current_app.config["IMPORT_MAX_BYTES"])
+            report = replay_catalogue(db.session, catalogue, Actor("load-demo"))
+        except ImportFileError as exc:
+            db.session.rollback()
+            click.echo(f"Không nạp được dữ liệu mẫu: {len(exc.problems)} lỗi.", err=True)
+            for problem in exc.problems:
+                click.echo(f"  - {problem}", err=True)
+            sys.exit(1)
+    db.session.commit()
+    refresh_planner_statistics(db.engine)
+    click.echo(f"Đã nạp dữ liệu mẫu: {report.services} dịch vụ, {report.revisions} lần thay đổi "
+               "có ghi ngày.")
 
 
 @click.command("import")

@@ -10,7 +10,11 @@ from catalogue.validation import LABELS
 from catalogue.vocabulary import (
     AUDIENCE_LABELS,
     LEVEL_LABELS,
+    ONLINE_KIND_EXPLANATIONS,
+    ONLINE_KIND_LABELS,
+    ONLINE_KINDS,
     ONLINE_LABEL,
+    PARTIAL_REASON_LABELS,
     STATUS_LABELS,
     TIER_LABELS,
     VIETNAM_TZ,
@@ -52,6 +56,10 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         FIELD_LABELS=LABELS,
         ONLINE_LABEL=ONLINE_LABEL,
+        ONLINE_KINDS=ONLINE_KINDS,
+        ONLINE_KIND_LABELS=ONLINE_KIND_LABELS,
+        ONLINE_KIND_EXPLANATIONS=ONLINE_KIND_EXPLANATIONS,
+        PARTIAL_REASON_LABELS=PARTIAL_REASON_LABELS,
         is_online=is_online,
         accepts_online_submission=accepts_online_submission,
     )

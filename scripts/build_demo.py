@@ -103,6 +103,9 @@ import sys
 import unicodedata
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from demo import history  # noqa: E402  (scripts/demo/: the story through time)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INPUT = "../shared/data/tthc-local.jsonl.gz"
 DEFAULT_OUTPUT = "catalogue/demo/daklak.json.gz"
@@ -1137,6 +1140,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
                 print(f"{code}: unparseable: {exc}", file=log)
                 report["unparseable"][str(exc).split(" (")[0].split(" '")[0]] += 1
                 continue
+            rec["facts"] = history.raw_facts(raw)
             if rec["code"] in seen:  # duplicate code: suffix -2, -3 …
                 seen[rec["code"]] += 1
                 new = f"{rec['code'][:29]}-{seen[rec['code']]}"
@@ -1199,7 +1203,7 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
         for r in sorted(rest, key=lambda r: order(r, status))[:n]:
             level = r["qualified"] if r["paper"] or r["qualified"] == 3 else 1
             chosen[r["code"]] = (level, status)
-    report["not_selected"] = len(pool) - len(chosen)
+    report["cohort"] = len(chosen)
 
     # Dates.
     days = working_days()
@@ -1215,76 +1219,104 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
     draft_updated = spread(drafts, days_2011, 1.0)
 
     by_code = {r["code"]: r for r in pool}
-    field_code_of = field_codes([by_code[c]["field_name"] for c in chosen])
-    agency_names = dict([PROVINCE_ROOT, DISTRICT_GROUP, *DEPARTMENTS, *DISTRICTS])
+    # Today's catalogue holds every real procedure in scope; the 2011 picks start in 2011,
+    # the others are published later (scripts/demo/history.py tells when).
+    field_code_of = field_codes([r["field_name"] for r in pool])
+    agency_names = dict([PROVINCE_ROOT, DISTRICT_GROUP, *DEPARTMENTS, *DISTRICTS,
+                         history.COMMUNES])
     services = []
-    for code in sorted(chosen):
+    for code in sorted(by_code):
         rec = by_code[code]
-        level, status = chosen[code]
-        online_url = ONLINE_URL.format(code=code) if level >= 3 else None
-        forms = []
-        if level >= 2:
-            forms = [{"title": shorten(d["name"], 300), "url": rec["detail_url"] or
-                      f"https://dichvucong.daklak.gov.vn/thu-tuc/{code}"}
-                     for d in rec["documents"] if d["form"]]
         agency_name = agency_names[rec["agency"]]
-        field_code = field_code_of[rec["field_name"]]
-        with_online = level >= 3
-        rows = rec["rows"] if with_online else [r for r in rec["rows"]
-                                                 if r["channel"] != "Trực tuyến"]
-        summary = summary_text(rec, agency_name)
-        if status == "published":
-            published_at = office_time(dates[code], code)
-            updated_at = published_at
-        elif status == "archived":
-            published_day = archive_published[code]
-            published_at = office_time(published_day, code)
-            gap = 60 + stable_hash("archive", code) % 300
-            archive_day = min(published_day + dt.timedelta(days=gap),
-                              PERIOD_END - dt.timedelta(days=3))
-            while archive_day.weekday() >= 5 or archive_day in HOLIDAYS:
-                archive_day -= dt.timedelta(days=1)
-            updated_at = office_time(archive_day, "archived:" + code)
-        else:
-            published_at = None
-            updated_at = office_time(draft_updated[code], "draft:" + code)
+        start = None
+        if code in chosen:
+            level, status = chosen[code]
+            start = {"level": level, "status": status}
+            if status == "published":
+                start["published_at"] = start["updated_at"] = office_time(dates[code], code)
+            elif status == "archived":
+                published_day = archive_published[code]
+                start["published_at"] = office_time(published_day, code)
+                gap = 60 + stable_hash("archive", code) % 300
+                archive_day = min(published_day + dt.timedelta(days=gap),
+                                  PERIOD_END - dt.timedelta(days=3))
+                while archive_day.weekday() >= 5 or archive_day in HOLIDAYS:
+                    archive_day -= dt.timedelta(days=1)
+                start["updated_at"] = office_time(archive_day, "archived:" + code)
+            else:
+                start["published_at"] = None
+                start["updated_at"] = office_time(draft_updated[code], "draft:" + code)
+
+        def content_for(level: int, rec=rec, code=code) -> dict:
+            online_url = ONLINE_URL.format(code=code) if level >= 3 else None
+            forms = []
+            if level >= 2:
+                forms = [{"title": shorten(d["name"], 300), "url": rec["detail_url"] or
+                          f"https://dichvucong.daklak.gov.vn/thu-tuc/{code}"}
+                         for d in rec["documents"] if d["form"]]
+            with_online = level >= 3
+            rows = rec["rows"] if with_online else [r for r in rec["rows"]
+                                                     if r["channel"] != "Trực tuyến"]
+            tier = rec["tier"] if "Cấp tỉnh" in rec["cap"] else "commune"
+            place_name = agency_names[rec["agency"] if tier == "province" else history.COMMUNES[0]]
+            return {"online_url": online_url, "forms": forms,
+                    "method": method_text(rows or rec["rows"],
+                                          where_to_submit(rec["address"], place_name, tier),
+                                          level, online_url),
+                    "fees": fees_text(rec["rows"], with_online)}
+
+        province_today = rec["tier"] == "province"
+        state, dated = history.story(
+            code, rec["name"], facts=rec["facts"], supported=rec["qualified"], tier=rec["tier"],
+            agency=rec["agency"], province_today=province_today, start=start,
+            content_for=content_for)
+        if state["status"] == "draft" and not province_today:
+            state.update(tier="commune", agency=history.COMMUNES[0])
+        published_at = dated[0]["at"] if dated else None
+        updated_at = dated[-1]["at"] if dated else start["updated_at"]
         services.append({
             "code": code,
             "name": rec["name"],
-            "level": level,
-            "agency": rec["agency"],
-            "field": field_code,
-            "tier": rec["tier"],
+            "level": state["level"],
+            "agency": state["agency"],
+            "field": field_code_of[rec["field_name"]],
+            "tier": state["tier"],
             "audience": rec["audience"],
-            "summary": summary,
+            "summary": summary_text(rec, agency_name),
             "steps": rec["steps"],
-            "method": method_text(rows or rec["rows"],
-                                  where_to_submit(rec["address"], agency_name, rec["tier"]),
-                                  level, online_url),
+            "method": state["method"],
             "documents": [{"name": d["name"], "copies": d["copies"]} for d in rec["documents"]],
             "processing_days": rec["processing_days"],
-            "fees": fees_text(rec["rows"], with_online),
+            "fees": state["fees"],
             "result": rec["result"],
             "legal_basis": rec["legal_basis"],
             "requirements": rec["requirements"],
-            "forms": forms,
-            "online_url": online_url,
-            "status": status,
+            "forms": state["forms"],
+            "online_url": state["online_url"],
+            "online_kind": state["online_kind"],
+            "partial_reason": state["partial_reason"],
+            "decision": rec["facts"]["decision"],
+            "effective_from": None,
+            "abolished_on": None,
+            "status": state["status"],
             "published_at": published_at,
             "updated_at": updated_at,
+            "history": dated,
         })
 
     # Fields and agencies actually used (agencies with their parents).
-    fields = {field_code_of[by_code[c]["field_name"]]: by_code[c]["field_name"] for c in chosen}
-    parents = {PROVINCE_ROOT[0]: None, DISTRICT_GROUP[0]: PROVINCE_ROOT[0]}
+    fields = {field_code_of[r["field_name"]]: r["field_name"] for r in pool}
+    parents = {PROVINCE_ROOT[0]: None, DISTRICT_GROUP[0]: PROVINCE_ROOT[0],
+               history.COMMUNES[0]: PROVINCE_ROOT[0]}
     parents.update({c: PROVINCE_ROOT[0] for c, _ in DEPARTMENTS})
     parents.update({c: DISTRICT_GROUP[0] for c, _ in DISTRICTS})
     used = set()
     for s in services:
-        code = s["agency"]
-        while code and code not in used:
-            used.add(code)
-            code = parents[code]
+        for code in [s["agency"], *(h["set"]["agency"] for h in s["history"]
+                                    if "agency" in h["set"])]:
+            while code and code not in used:
+                used.add(code)
+                code = parents[code]
     agencies = [{"code": c, "name": agency_names[c], "parent": parents[c]} for c in sorted(used)]
     catalogue = {
         "agencies": agencies,
@@ -1317,17 +1349,23 @@ def summary(catalogue: dict, report: dict) -> str:
     lines.append(f"out of scope:        {sum(report['out_of_scope'].values())}")
     for reason, n in sorted(report["out_of_scope"].items()):
         lines.append(f"  {n:5d}  {reason}")
-    lines.append(f"not selected:        {report['not_selected']}")
+    lines.append(f"in the 2011 catalogue: {report['cohort']}; published later: "
+                 f"{len(services) - report['cohort']}")
     lines.append(f"included:            {len(services)}")
     table = collections.Counter((s["status"], s["level"]) for s in services)
-    lines.append("status x level:      " + "   ".join(f"L{lv}" for lv in range(1, 5)) + "  total")
+    lines.append("today, status x level: " + "   ".join(f"L{lv}" for lv in range(1, 5)) + "  total")
     for status in ("published", "draft", "archived"):
         counts = [table[(status, lv)] for lv in range(1, 5)]
         lines.append(f"  {status:<18}" + "".join(f"{n:5d}" for n in counts) + f"{sum(counts):7d}")
-    online = sum(1 for s in services if s["status"] == "published" and s["level"] >= 2)
-    lines.append(f"published at level >= 2 (online_total): {online}")
+    for label, day in (("2011-07-07", history.COHORT_END), ("2023-06-30", dt.date(2023, 6, 30)),
+                       ("today", history.STORY_END)):
+        f = history.figures(services, day)
+        lines.append(f"{label} ({day}): online {f['online']} of {f['published']} published; "
+                     f"tiers {f['by_tier']}; kinds {f['by_kind']}")
+    lines.append(f"published at level >= 2 on 2011-07-07 (online_total): "
+                 f"{history.figures(services, history.COHORT_END)['online']}")
     tiers = collections.Counter(s["tier"] for s in services)
-    lines.append("tiers:               " + ", ".join(f"{t} {tiers[t]}"
+    lines.append("tiers today:         " + ", ".join(f"{t} {tiers[t]}"
                                                    for t in ("province", "district", "commune")))
     per_agency = collections.Counter(s["agency"] for s in services)
     lines.append(f"agencies:            {len(catalogue['agencies'])} in file, "

@@ -97,7 +97,7 @@ def _strings(value):
 def test_summary_and_unparseable_report(build):
     out, err = build["proc"].stdout, build["proc"].stderr
     assert re.search(r"records read:\s+1601", out)
-    assert "published at level >= 2 (online_total): 661" in out
+    assert "published at level >= 2 on 2011-07-07 (online_total): 661" in out
     reported = [line for line in err.splitlines() if ": unparseable: " in line]
     # Nothing is dropped silently: each unparseable record is named with its reason and
     # the summary counts exactly those.
@@ -210,15 +210,18 @@ def test_text_is_nfc_and_empty_markers_dropped(raw, services, catalogue):
 
 # --------------------------------------------------------------------------- the catalogue
 
-def test_exactly_661_online_services(catalogue):
+def test_exactly_661_online_services(bd, catalogue):
     services = catalogue["services"]
-    online = [s for s in services if s["status"] == "published" and s["level"] >= 2]
+    on = [bd.history.state_on(s, AS_OF.date()) for s in services]
+    published = [st for st in on if st and st["status"] == "published"]
+    online = [st for st in published if st["level"] >= 2]
     assert len(online) == 661
-    levels = Counter(s["level"] for s in online)
+    levels = Counter(st["level"] for st in online)
     assert levels[4] == 6 and levels[3] == 235 and levels[2] == 420
+    assert Counter(st["level"] for st in published)[1] >= 20
+    assert {st["tier"] for st in published} == {"province", "district", "commune"}
     statuses = Counter(s["status"] for s in services)
     assert 20 <= statuses["draft"] and 10 <= statuses["archived"]
-    assert Counter(s["level"] for s in services if s["status"] == "published")[1] >= 20
 
 
 def test_levels_have_forms_and_online_url(catalogue):
@@ -237,32 +240,70 @@ def test_levels_have_forms_and_online_url(catalogue):
             assert "Trực tuyến" not in s["fees"]
 
 
-def test_dates_of_july_2011(catalogue):
-    published = []
+def test_dates_from_2010_to_today(bd, catalogue):
+    end = dt.datetime.combine(bd.history.STORY_END, dt.time(23, 59), TZ)
+    cohort = []
     for s in catalogue["services"]:
         updated = _when(s["updated_at"])
-        assert updated <= AS_OF, s["code"]
         if s["status"] == "draft":
-            assert s["published_at"] is None
+            assert s["published_at"] is None and not s["history"]
             assert updated.year == 2011
             continue
         when = _when(s["published_at"])
-        assert PERIOD_START <= when <= AS_OF, s["code"]
-        assert when.weekday() < 5 and dt.time(7, 30) <= when.timetz().replace(tzinfo=None) <= dt.time(17, 0)
-        if s["status"] == "archived":
-            assert when.year == 2010 and when < updated
-        else:
-            assert updated == when
-            published.append(s)
-    online_as_of = [s for s in published if s["level"] >= 2 and _when(s["published_at"]) <= AS_OF]
-    assert len(online_as_of) == 661
-    # Growing over time: more in the first half of 2011 than in the first half of 2010,
-    # and level-3 services mostly in 2011.
-    first_2010 = sum(1 for s in published if s["published_at"] < "2010-07")
-    first_2011 = sum(1 for s in published if s["published_at"] >= "2011-01")
+        assert s["history"][0]["at"] == s["published_at"]
+        moments = [_when(h["at"]) for h in s["history"]]
+        assert moments == sorted(moments) and PERIOD_START <= when and moments[-1] <= end
+        assert updated == moments[-1]
+        if when <= AS_OF:
+            assert when.weekday() < 5
+            assert dt.time(7, 30) <= when.timetz().replace(tzinfo=None) <= dt.time(17, 0)
+            cohort.append(s)
+    # Growing over time: more in the first half of 2011 than in the first half of 2010.
+    first_2010 = sum(1 for s in cohort if s["published_at"] < "2010-07")
+    first_2011 = sum(1 for s in cohort if s["published_at"] >= "2011-01")
     assert first_2011 > 2 * first_2010
-    level3 = [s for s in published if s["level"] >= 3]
-    assert sum(1 for s in level3 if s["published_at"] >= "2011") > len(level3) / 2
+
+
+def test_the_story_through_the_schemes(bd, catalogue):
+    services = catalogue["services"]
+    h = bd.history
+    # Every history replays to today's record.
+    for s in services:
+        state = h.state_on(s, h.STORY_END)
+        if state is not None:
+            assert {k: s[k] for k in state} == state, s["code"]
+    # Decree 42 on 2022-08-01: kinds appear that day, at midnight, and not before.
+    before, after = h.figures(services, dt.date(2022, 7, 31)), h.figures(services, h.DECREE_42)
+    assert before["by_kind"]["partial"] == before["by_kind"]["full"] == 0
+    assert after["by_kind"]["partial"] > 300 and after["by_kind"]["full"] >= 6
+    # Two tiers from 2025-07-01: the district tier empties that day.
+    assert h.figures(services, dt.date(2025, 6, 30))["by_tier"]["district"] > 50
+    assert h.figures(services, h.TWO_TIER)["by_tier"]["district"] == 0
+    # Decree 224 review on 2026-07-01: toàn trình the default, every partial with a reason.
+    reviewed = h.figures(services, h.DECREE_224)
+    assert reviewed["by_kind"]["full"] > reviewed["by_kind"]["partial"]
+    for s in services:
+        if s["status"] == "published":
+            assert s["tier"] != "district"
+            if s["online_kind"] == "partial":
+                assert s["partial_reason"] in ("presence", "verification", "technical")
+            assert (s["level"] == 4) == (s["online_kind"] == "full"), s["code"]
+
+
+def test_later_services_are_dated_by_their_legal_basis(bd, raw, catalogue):
+    checked = 0
+    for s in catalogue["services"]:
+        if s["status"] != "published" or _when(s["published_at"]) <= AS_OF:
+            continue
+        facts = bd.history.raw_facts(raw[s["code"]])
+        day, grounds = bd.history.publication_day(s["code"], facts)
+        assert s["published_at"][:10] == day.isoformat()
+        dates = [d for d in facts["legal_dates"] if d > AS_OF.date()]
+        if dates and max(dates) <= bd.history.STORY_END:
+            assert grounds == "legal basis date" and day > max(dates)
+            assert (day - max(dates)).days <= 3
+            checked += 1
+    assert checked >= 20
 
 
 def test_codes_and_references(catalogue):
@@ -290,15 +331,21 @@ def test_codes_and_references(catalogue):
     assert agencies["ubnd-tinh"]["name"] == "Ủy ban nhân dân tỉnh Đắk Lắk"
     for a in agencies.values():
         assert a["parent"] is None or a["parent"] in agencies
-    owners = {s["agency"] for s in catalogue["services"]}
+    owners = {s["agency"] for s in catalogue["services"]} | {
+        h["set"]["agency"] for s in catalogue["services"] for h in s["history"]
+        if "agency" in h["set"]}
     parents = {a["parent"] for a in agencies.values()}
     assert set(agencies) == owners | (parents - {None})
-    # Provincial departments hold province services; the 15 district units the others.
+    # In the three-tier years the 15 district units held what was not provincial; today
+    # the communes (ubnd-cap-xa) do.
     districts = {c for c, a in agencies.items() if a["parent"] == "cap-huyen"}
     assert 10 <= len(districts) <= 15 and "ubnd-tp-buon-ma-thuot" in districts
     for s in catalogue["services"]:
-        assert (s["agency"] in districts) == (s["tier"] != "province"), s["code"]
-    assert {s["tier"] for s in catalogue["services"]} == {"province", "district", "commune"}
+        if s["status"] != "archived":
+            assert (s["agency"] == "ubnd-cap-xa") == (s["tier"] != "province"), s["code"]
+        first = s["history"][0]["set"] if s["history"] else s
+        if first["tier"] != "province" and s["published_at"] and s["published_at"] < "2025-07":
+            assert first["agency"] in districts, s["code"]
     assert agencies.get("so-tu-phap", {}).get("name") == "Sở Tư pháp"
     assert services_of(catalogue, "so-tu-phap")
 

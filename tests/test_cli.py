@@ -90,20 +90,44 @@ def test_short_password_is_refused(runner):
 
 
 @pytest.mark.slow
-def test_demo_catalogue_loads_once_with_the_reported_figure(runner):
+def test_demo_catalogue_loads_once_with_its_history(runner, client):
     result = runner.invoke(args=["load-demo"])
     assert result.exit_code == 0, result.output
-    published = dict(db.session.execute(
-        select(Service.level, func.count()).where(Service.status == "published").group_by(Service.level)
-    ).all())
-    assert published[2] + published[3] + published.get(4, 0) == 661
-    assert published[1] > 0 and published.get(4, 0) > 0
+    # July 2011, Decree 43: the province's reported figure, by level.
+    july = client.get("/api/v1/statistics?as_of=2011-07-07").get_json()
+    assert (july["scheme"], july["online_total"]) == ("decree-43-2011", 661)
+    assert july["by_level"] == {"1": 30, "2": 420, "3": 235, "4": 6}
+    assert july["by_tier"]["district"] > 0
+    # 2023, Decree 42: counted by kind.
+    mid = client.get("/api/v1/statistics?as_of=2023-06-30").get_json()
+    assert mid["scheme"] == "decree-42-2022"
+    assert mid["online_total"] == mid["by_online_kind"]["full"] + mid["by_online_kind"]["partial"]
+    # Today, Decree 224: two tiers, every partial service with its reason.
+    today = client.get("/api/v1/statistics").get_json()
+    assert today["scheme"] == "decree-224-2026" and today["by_tier"]["district"] == 0
+    assert client.get("/api/v1/statistics?as_of=2025-07-01").get_json()["by_tier"]["district"] == 0
+    assert client.get("/api/v1/statistics?as_of=2025-06-30").get_json()["by_tier"]["district"] > 0
+    partial = db.session.scalars(select(Service).where(Service.status == "published",
+                                                       Service.online_kind == "partial")).all()
+    assert partial and all(s.partial_reason for s in partial)
     statuses = dict(db.session.execute(select(Service.status, func.count()).group_by(Service.status)).all())
     assert statuses["draft"] > 0 and statuses["archived"] > 0
     total = sum(statuses.values())
     again = runner.invoke(args=["load-demo"])
     assert again.exit_code == 0 and "không nạp" in again.output
     assert db.session.scalar(select(func.count()).select_from(Service)) == total
+
+
+@pytest.mark.slow
+def test_the_demo_file_imports_as_a_plain_catalogue(runner):
+    """`import` reads the demo file as today's catalogue (the histories are load-demo's)."""
+    from importlib import resources
+
+    demo = resources.files("catalogue") / "demo" / "daklak.json.gz"
+    with resources.as_file(demo) as path:
+        result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(func.count()).select_from(Service)) > 1000
 
 
 def test_console_script_and_flask_cli_share_commands(tmp_path):

@@ -29,7 +29,7 @@ def catalogue(make_service):
             status="published", code="1.009994", name="Cấp giấy phép xây dựng nhà ở riêng lẻ", level=1,
             summary="Nhà ở riêng lẻ tại đô thị.",
             forms=[], online_url=None, agency="ubnd-tp-buon-ma-thuot", field="dat-dai",
-            tier="district", audience="both", processing_days=15),
+            tier="commune", audience="both", processing_days=15),
         "nhap": make_service(code="9.000001", name="Thủ tục đang soạn thảo"),
         "luu-tru": make_service(status="archived", code="9.000002", name="Thủ tục đã bãi bỏ"),
     }

@@ -80,7 +80,10 @@ def test_counts_as_of_a_past_day_come_from_the_history(history: None) -> None:
     assert compute_breakdown(db.session, date.today()).by_level == {1: 1, 2: 3, 3: 2, 4: 0}
     # Before anything was published, and far in the future: answers, not errors.
     assert compute_breakdown(db.session, date(2000, 1, 1)).published_total == 0
-    assert compute_breakdown(db.session, date(9999, 12, 31)).online_total == 5
+    future = compute_breakdown(db.session, date(9999, 12, 31))
+    # Decree 224/2026 counts toàn trình and một phần: the three level-2 services are neither.
+    assert (future.scheme.code, future.online_total) == ("decree-224-2026", 2)
+    assert sum(n for level, n in future.by_level.items() if level >= 2) == 5
 
 
 def test_agency_tree_lists_departments_and_sums_districts(history: None) -> None:
@@ -171,7 +174,9 @@ def test_api_statistics_as_of(client: Any, history: None) -> None:
 
 def test_api_statistics_defaults_to_today(client: Any, history: None) -> None:
     body = client.get("/api/v1/statistics").get_json()
-    assert body["online_total"] == 5
+    # Today Decree 224/2026 counts: the two level-3 services (một phần), not level 2.
+    assert (body["scheme"], body["online_total"]) == ("decree-224-2026", 2)
+    assert body["by_online_kind"] == {"full": 0, "partial": 2, "none": 4}
     assert body["as_of"] == today_vn().isoformat()
 
 
@@ -186,7 +191,7 @@ def test_api_statistics_refuses_bad_dates(client: Any, value: str) -> None:
 
 def test_api_statistics_answers_before_any_data_and_in_the_future(client: Any, history: None) -> None:
     assert client.get("/api/v1/statistics?as_of=1999-01-01").get_json()["online_total"] == 0
-    assert client.get("/api/v1/statistics?as_of=9999-12-31").get_json()["online_total"] == 5
+    assert client.get("/api/v1/statistics?as_of=9999-12-31").get_json()["online_total"] == 2
 
 
 # ---------------------------------------------------------------- pages
@@ -260,7 +265,8 @@ def test_csv_download_has_bom_date_in_name_and_the_figures(client: Any, history:
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows == [["Lĩnh vực", "Số dịch vụ", "Trực tuyến (mức độ 2 trở lên)"],
+    assert rows == [["Lĩnh vực", "Số dịch vụ",
+                     "Trực tuyến (mức độ 2 trở lên) – Nghị định 43/2011/NĐ-CP"],
                     ["Hộ tịch", "4", "3"], ["Đất đai", "1", "1"]]
 
 

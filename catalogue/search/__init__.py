@@ -39,8 +39,9 @@ from markupsafe import Markup, escape
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, defer
 
-from ..models import Agency, Field, Service, Status
-from ..vocabulary import AUDIENCES, FACETS, TIERS
+from ..models import Agency, Field, Service
+from ..publication import public_on
+from ..vocabulary import AUDIENCES, FACETS, ONLINE_KINDS, TIERS
 from .analysis import clean_query, folded_words, highlight_spans, nfc
 from .check import IndexCheck, check_index, index_status
 from .engine import SearchEngine, facet_value
@@ -66,6 +67,7 @@ class SearchQuery:
     field: str | None = None
     tier: str | None = None
     audience: str | None = None
+    online_kind: str | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
@@ -170,6 +172,8 @@ def _filter_values(query: SearchQuery, agencies: dict[int, str], fields: dict[in
             values[name] = TIERS.index(value) if value in TIERS else -1
         elif name == "audience":
             values[name] = AUDIENCES.index(value) if value in AUDIENCES else -1
+        elif name == "online_kind":
+            values[name] = ONLINE_KINDS.index(value) if value in ONLINE_KINDS else -1
     return values
 
 
@@ -185,7 +189,7 @@ def search_services(session: Session, query: SearchQuery, *,
                             query.sort if query.sort in SORTS else "relevance", start, start + per_page)
     services = {s.id: s for s in session.scalars(
         select(Service).options(*_DEFER_OPTIONS)
-        .where(Service.id.in_(outcome.sids), Service.status == Status.PUBLISHED)
+        .where(Service.id.in_(outcome.sids), public_on())
     )} if outcome.sids else {}
     words = frozenset(parsed.folded)
     hits = [Hit(services[sid], highlights_of(services[sid], words))
@@ -216,7 +220,7 @@ def suggest(session: Session, prefix: str, limit: int = 10, *,
     sids = engine_for(index_dir).suggest(session.get_bind(), words, limit)
     rows = {sid: (code, name) for sid, code, name in session.execute(
         select(Service.id, Service.code, Service.name)
-        .where(Service.id.in_(sids), Service.status == Status.PUBLISHED))}
+        .where(Service.id.in_(sids), public_on()))}
     return [rows[s] for s in sids if s in rows]
 
 

@@ -23,7 +23,9 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..vocabulary import AUDIENCES, FACETS, TIERS
+from ..clock import today_vn
+from ..publication import day_number
+from ..vocabulary import AUDIENCES, FACETS, ONLINE_KINDS, TIERS
 from .build import build_generation
 from .generations import IndexHome
 from .query import ParsedQuery
@@ -129,6 +131,7 @@ class SearchEngine:
         rebuild it and run once more."""
         with self.lock:
             view = self.ready(db)
+            view.use_day(day_number(today_vn()))  # what applies today, by the catalogue's clock
             try:
                 return work(view)
             except (SQLAlchemyError, IndexUnavailable):
@@ -333,6 +336,8 @@ def _distance(a: str, b: str) -> int:
 
 
 def facet_value(name: str, value: int) -> str:
+    if name == "online_kind":
+        return ONLINE_KINDS[value] if value < len(ONLINE_KINDS) else str(value)
     if name == "tier":
         return TIERS[value] if value < len(TIERS) else str(value)
     if name == "audience":

@@ -6,7 +6,8 @@ Matching fields (all folded, term frequencies only): ``name``, ``code``, ``agenc
 words without storing positions). ``name_key`` holds the whole folded name as one term,
 which makes "names starting with ..." a walk of the sorted term list. ``meta`` is one
 fixed-width record per document (service id, facet values, field lengths, dates, a
-sort key) that the engine reads for a whole segment in one go.
+sort key, online kind, the days the service applies) that the engine reads for a whole
+segment in one go.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import numpy as np
 from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, ID, FieldType, Schema
 
-from ..vocabulary import AUDIENCES, TIERS
+from ..publication import day_number
+from ..vocabulary import AUDIENCES, ONLINE_KINDS, TIERS
 from .analysis import FastExistence, FastFrequency, VietnameseAnalyzer, bigrams, fold_text, folded_words
 
 SORT_KEY_BYTES = 40
@@ -28,10 +30,15 @@ META = np.dtype([
     ("audience", "u1"), ("live", "u1"), ("published", "<i8"),
     ("len_name", "<u2"), ("len_code", "<u2"), ("len_agency", "<u2"), ("len_body", "<u4"),
     ("sort", f"S{SORT_KEY_BYTES}"),
+    # Decree 42/2022 kind (position in ONLINE_KINDS) and the days the service applies,
+    # yyyymmdd (0: since always; 99991231: no end): a query keeps only what applies today.
+    ("online_kind", "u1"), ("from_day", "<i4"), ("until_day", "<i4"),
 ])
 
-META_STRUCT = struct.Struct(f"<iiiBBBBqHHHI{SORT_KEY_BYTES}s")
+META_STRUCT = struct.Struct(f"<iiiBBBBqHHHI{SORT_KEY_BYTES}sBii")
 assert META_STRUCT.size == META.itemsize
+
+NO_END = 99991231
 
 # Fields a query word is matched against, with the weight of a match in each.
 MATCH_FIELDS = {"name": 3.0, "code": 3.0, "agency": 1.5, "body": 1.0}
@@ -101,6 +108,8 @@ def document_of(row: dict[str, Any]) -> dict[str, Any]:
         1, int(published.timestamp() * 1000) if published else 0,
         min(len(name_words), 65535), min(len(code_words), 65535), min(len(agency_words), 65535),
         len(body_words), sort_key(name),
+        ONLINE_KINDS.index(row["online_kind"]) if row.get("online_kind") in ONLINE_KINDS else 255,
+        day_number(row.get("effective_from")), day_number(row.get("abolished_on")) or NO_END,
     )
     return {
         "id": str(row["id"]),

@@ -22,6 +22,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.reading import SegmentReader
 
+from ..clock import today_vn
+from ..publication import day_number
 from .schema import MATCH_FIELDS, META
 from .state import INDEX_NAME, STATE_FILE, SyncState, read_state
 from .whoosh_internals import EMPTY_IDS, EMPTY_TF, fixed_column_bytes, read_posting_list
@@ -153,23 +155,37 @@ class View:
             offset += data.doccount
         self.size = offset
         self.meta = np.concatenate(meta_parts) if meta_parts else np.zeros(0, dtype=META)
-        self.alive = np.concatenate(alive_parts) if alive_parts else np.zeros(0, dtype=bool)
-        self.live_ids = np.flatnonzero(self.alive)
-        self.live_count = len(self.live_ids)
+        self.published_alive = (np.concatenate(alive_parts) if alive_parts
+                                else np.zeros(0, dtype=bool))
         self.cols = {name: np.ascontiguousarray(self.meta[name])
-                     for name in ("sid", "level", "agency", "field", "tier", "audience", "published")}
+                     for name in ("sid", "level", "agency", "field", "tier", "audience", "published",
+                                  "online_kind", "from_day", "until_day")}
         self.cols["published"] = self.cols["published"].astype(np.int64)
-        # Results computed from this generation's postings (per-word scores), by key.
-        self.derived = ByteLRU(DERIVED_CACHE_BYTES)
         self.lengths = {
             f: self.meta[f"len_{f}"].astype(np.float32) for f in MATCH_FIELDS
         }
+        self._postings = ByteLRU(VIEW_CACHE_BYTES)  # lists joined across segments
+        self._name_rank: np.ndarray | None = None
+        self.day = -1
+        self.use_day(day_number(today_vn()))
+
+    def use_day(self, day: int) -> None:
+        """Keep alive only the documents whose service applies on ``day`` (yyyymmdd): a
+        service scheduled ahead or abolished stays in the index, unfindable until or from
+        its day. Everything derived from the live set is recomputed when the day moves."""
+        if day == self.day:
+            return
+        self.day = day
+        self.alive = (self.published_alive & (self.cols["from_day"] <= day)
+                      & (self.cols["until_day"] > day))
+        self.live_ids = np.flatnonzero(self.alive)
+        self.live_count = len(self.live_ids)
+        # Results computed from this generation's postings (per-word scores), by key.
+        self.derived = ByteLRU(DERIVED_CACHE_BYTES)
         self.avg_length = {
             f: max(float(self.lengths[f][self.alive].mean()) if self.live_count else 1.0, 1.0)
             for f in MATCH_FIELDS
         }
-        self._postings = ByteLRU(VIEW_CACHE_BYTES)  # lists joined across segments
-        self._name_rank: np.ndarray | None = None
 
     def is_current(self) -> bool:
         try:

@@ -1,7 +1,9 @@
 """API: GET /api/v1/statistics, the counts of the statistics page as JSON.
 
 ``by_level`` and every other breakdown count published services (any level);
-``online_total`` those at level 2 or above. ``by_agency`` lists every agency with the
+``scheme`` names the scheme in force on ``as_of`` (catalogue.schemes) and
+``online_total`` is its own count: level 2 and above under Decree 43/2011, toàn trình +
+một phần after, when ``by_online_kind`` is given too. ``by_agency`` lists every agency with the
 published services it owns itself (``count``), of them those online (``online``) and its
 ``parent`` code, so a client can rebuild the tree (districts under ``cap-huyen``).
 ``published_total`` and ``by_audience`` are additions to the contract's keys, as are
@@ -30,8 +32,9 @@ def statistics():
     except QueryError as exc:
         return api_error(400, str(exc), "invalid_as_of")
     b = compute_breakdown(db.session, as_of, agency_groups=agency_groups())
-    return jsonify({
+    answer = {
         "as_of": as_of.isoformat(),
+        "scheme": b.scheme.code,
         "online_total": b.online_total,
         "published_total": b.published_total,
         "by_level": {str(level): n for level, n in b.by_level.items()},
@@ -41,7 +44,10 @@ def statistics():
                      for r in b.by_field],
         "by_tier": {r.key: r.count for r in b.by_tier},
         "by_audience": {r.key: r.count for r in b.by_audience},
-    })
+    }
+    if b.scheme.by_kind:
+        answer["by_online_kind"] = dict(b.by_online_kind)
+    return jsonify(answer)
 
 
 @bp.get("/statistics/index")

@@ -18,11 +18,18 @@ from werkzeug.datastructures import MultiDict
 from catalogue.models import Agency, Field
 from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
 from catalogue.text import clean_line
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, MAX_QUERY_CHARS, TIER_LABELS
+from catalogue.vocabulary import (
+    AUDIENCE_LABELS,
+    LEVEL_LABELS,
+    MAX_QUERY_CHARS,
+    ONLINE_KIND_LABELS,
+    TIER_LABELS,
+)
 
 from ..extensions import db
 
-PARAMS = ("q", "level", "agency", "field", "tier", "audience", "sort", "page", "per_page")
+PARAMS = ("q", "level", "agency", "field", "tier", "audience", "online_kind", "sort", "page",
+          "per_page")
 
 MAX_PAGE = 10_000
 MAX_PER_PAGE = 100
@@ -103,6 +110,8 @@ def parse_listing_args(
         field=_code(args, "field", field_codes, "lĩnh vực"),
         tier=_choice(args, "tier", TIER_LABELS, "Cấp thực hiện (tier)"),
         audience=_choice(args, "audience", AUDIENCE_LABELS, "Đối tượng (audience)"),
+        online_kind=_choice(args, "online_kind", ONLINE_KIND_LABELS,
+                            "Hình thức trực tuyến (online_kind)"),
         sort=sort,
         page=_integer(args, "page", 1, MAX_PAGE, 1, "Số trang (page)"),
         per_page=_integer(args, "per_page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE, "Số mục mỗi trang (per_page)"),
@@ -126,7 +135,8 @@ def facet_labels(agencies: dict[str, str], fields: dict[str, str]) -> dict[str, 
     """What each filter value is called on the page, by filter: plain lookups, as a page
     of results names some 130 values."""
     return {"level": {str(k): v for k, v in LEVEL_LABELS.items()}, "agency": agencies,
-            "field": fields, "tier": dict(TIER_LABELS), "audience": dict(AUDIENCE_LABELS)}
+            "field": fields, "tier": dict(TIER_LABELS), "audience": dict(AUDIENCE_LABELS),
+            "online_kind": dict(ONLINE_KIND_LABELS)}
 
 
 def run_search(query: SearchQuery) -> SearchResult:
@@ -165,7 +175,7 @@ def query_args(query: SearchQuery, **changes: object) -> dict[str, object]:
     canonical URLs stay short and stable."""
     values: dict[str, object] = {
         "q": query.q, "level": query.level, "agency": query.agency, "field": query.field,
-        "tier": query.tier, "audience": query.audience,
+        "tier": query.tier, "audience": query.audience, "online_kind": query.online_kind,
         "sort": None if query.sort == ("relevance" if query.q else "name") else query.sort,
         "page": query.page if query.page != 1 else None,
         "per_page": query.per_page if query.per_page != DEFAULT_PER_PAGE else None,

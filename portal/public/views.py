@@ -6,6 +6,7 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from catalogue.classification import classification_history, history_line
 from catalogue.directory import (
     ancestors_of,
     build_agency_tree,
@@ -108,7 +109,9 @@ def service_page(code: str) -> str | Response:
     found = find_service(db.session, code) if CODE_RE.match(code) else None
     if found is None or not found.is_public:
         abort(404)
-    return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency))
+    periods = classification_history(db.session, found)
+    return render_template("public/service.html", service=found, ancestors=ancestors_of(found.agency),
+                           classification=periods, classification_line=history_line(periods))
 
 
 @bp.get("/agencies")

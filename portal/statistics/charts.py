@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from catalogue.growth import MonthPoint
-from catalogue.vocabulary import ONLINE_LABEL
+from catalogue.vocabulary import ONLINE_KIND_LABELS, OnlineKind
 
 from ..formatting import number_vi
 
@@ -65,13 +65,21 @@ def bar_chart(title: str, items: list[tuple[str, int]], css: list[str] | None = 
 
 @dataclass
 class Area:
-    level: int
+    label: str
     points: str
     css: str
 
 
 @dataclass
 class Tick:
+    at: float
+    text: str
+
+
+@dataclass
+class Break:
+    """Where the measure of "online" changes: a vertical line and what starts there."""
+
     at: float
     text: str
 
@@ -88,43 +96,84 @@ class GrowthChart:
     areas: list[Area] = field(default_factory=list)
     y_ticks: list[Tick] = field(default_factory=list)
     x_ticks: list[Tick] = field(default_factory=list)
-    outline: str = ""
+    outlines: list[str] = field(default_factory=list)
+    breaks: list[Break] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
 
 
-def growth_chart(points: list[MonthPoint], levels: tuple[int, ...] = (2, 3, 4)) -> GrowthChart | None:
-    """Online services month by month, levels stacked so the top edge is the online total."""
+# What is stacked under each measure, bottom up, with its legend label and colour class.
+_BY_LEVEL = [(f"Mức độ {lv}", f"level-{lv}", lambda p, lv=lv: p.by_level.get(lv, 0))
+             for lv in (2, 3, 4)]
+_BY_KIND = [
+    (ONLINE_KIND_LABELS[OnlineKind.PARTIAL], "kind-partial",
+     lambda p: p.by_kind.get(OnlineKind.PARTIAL, 0)),
+    (ONLINE_KIND_LABELS[OnlineKind.FULL], "kind-full",
+     lambda p: p.by_kind.get(OnlineKind.FULL, 0)),
+]
+
+
+def _segments(points: list[MonthPoint]) -> list[tuple[int, int]]:
+    """Runs of consecutive points counted the same way, as (first index, end index)."""
+    runs: list[tuple[int, int]] = []
+    first = 0
+    for i in range(1, len(points) + 1):
+        if i == len(points) or points[i].scheme.by_kind != points[first].scheme.by_kind:
+            runs.append((first, i))
+            first = i
+    return runs
+
+
+def growth_chart(points: list[MonthPoint]) -> GrowthChart | None:
+    """Online services month by month in the scheme of each month, stacked so that the top
+    edge is the online total. Where the scheme changes the measure (1/8/2022: levels give
+    way to toàn trình / một phần) the areas stop and start again after a marked break:
+    two different measures are never joined into one line."""
     if not points:
         return None
-    chart = GrowthChart(
-        f"Số {ONLINE_LABEL} theo tháng",
-        f"Từ tháng {points[0].month[5:]}/{points[0].month[:4]} đến ngày "
-        f"{points[-1].day:%d/%m/%Y}: từ {number_vi(points[0].online)} lên "
-        f"{number_vi(points[-1].online)} dịch vụ.",
-    )
+    first, last = points[0], points[-1]
+    summary = (f"Từ tháng {first.month[5:]}/{first.month[:4]} đến ngày {last.day:%d/%m/%Y}: "
+               f"từ {number_vi(first.online)} ({first.scheme.decree}) lên "
+               f"{number_vi(last.online)} dịch vụ ({last.scheme.decree}).")
+    chart = GrowthChart("Số dịch vụ công trực tuyến theo tháng, theo quy định từng thời kỳ",
+                        summary)
     right = chart.width - 16
     span = chart.bottom - chart.top
     top = nice_ceiling(max(p.online for p in points))
     n = len(points)
 
-    def x(i: int) -> float:
+    def x(i: float) -> float:
         return round(chart.left + (right - chart.left) * (i / (n - 1) if n > 1 else 0.5), 1)
 
     def y(value: int) -> float:
         return round(chart.bottom - span * value / top, 1)
 
-    below = [0] * n
-    for level in levels:
-        above = [below[i] + points[i].by_level.get(level, 0) for i in range(n)]
-        if above == below:
-            continue
-        upper = [f"{x(i)},{y(above[i])}" for i in range(n)]
-        lower = [f"{x(i)},{y(below[i])}" for i in reversed(range(n))]
-        if n == 1:  # one month: a narrow column instead of a line of zero width
-            upper = [f"{x(0) - 8},{y(above[0])}", f"{x(0) + 8},{y(above[0])}"]
-            lower = [f"{x(0) + 8},{y(below[0])}", f"{x(0) - 8},{y(below[0])}"]
-        chart.areas.append(Area(level, " ".join(upper + lower), f"level-{level}"))
-        below = above
-    chart.outline = " ".join(f"{x(i)},{y(below[i])}" for i in range(n)) if n > 1 else ""
+    used: dict[str, str] = {}
+    for start, end in _segments(points):
+        layers = _BY_KIND if points[start].scheme.by_kind else _BY_LEVEL
+        idx = list(range(start, end))
+        below = [0] * len(idx)
+        for label, css, value in layers:
+            above = [below[j] + value(points[i]) for j, i in enumerate(idx)]
+            if above == below:
+                continue
+            if len(idx) == 1:  # one month: a narrow column instead of a line of zero width
+                i = idx[0]
+                upper = [f"{x(i) - 0.2},{y(above[0])}", f"{x(i) + 0.2},{y(above[0])}"] if n > 1 \
+                    else [f"{x(i) - 8},{y(above[0])}", f"{x(i) + 8},{y(above[0])}"]
+                lower = [pt.split(",")[0] + f",{y(below[0])}" for pt in reversed(upper)]
+            else:
+                upper = [f"{x(i)},{y(above[j])}" for j, i in enumerate(idx)]
+                lower = [f"{x(i)},{y(below[j])}" for j, i in reversed(list(enumerate(idx)))]
+            chart.areas.append(Area(label, " ".join(upper + lower), css))
+            used.setdefault(css, label)
+            below = above
+        if len(idx) > 1:
+            chart.outlines.append(" ".join(f"{x(i)},{y(below[j])}" for j, i in enumerate(idx)))
+        if start > 0:
+            scheme = points[start].scheme
+            chart.breaks.append(Break(round((x(start - 1) + x(start)) / 2, 1),
+                                      f"{scheme.starts:%m/%Y}: {scheme.decree}"))
+    chart.legend = [(label, css) for css, label in used.items()]
     chart.y_ticks = [Tick(y(top * k // 4), number_vi(top * k // 4)) for k in range(5)]
     years = sorted({p.month[:4] for p in points})
     if len(years) > 1:

@@ -62,5 +62,9 @@ def tables_xlsx(tables: Iterable[Table], title: str) -> bytes:
 
 def _stamp(table: Table) -> str:
     if table.period:
-        return f"Từ {table.period[0]:%d/%m/%Y} đến {table.period[1]:%d/%m/%Y}"
-    return f"Tính đến hết ngày {table.day:%d/%m/%Y}" if table.day else ""
+        stamp = f"Từ {table.period[0]:%d/%m/%Y} đến {table.period[1]:%d/%m/%Y}"
+    else:
+        stamp = f"Tính đến hết ngày {table.day:%d/%m/%Y}" if table.day else ""
+    if table.scheme is not None:
+        stamp += f"; cách tính: {table.scheme.decree}"
+    return stamp

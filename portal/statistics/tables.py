@@ -9,15 +9,28 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from catalogue.schemes import Scheme
 from catalogue.statistics import Row, Statistics
-from catalogue.vocabulary import AUDIENCE_LABELS, LEVEL_LABELS, LEVELS, ONLINE_COLUMN, TIER_LABELS, is_online
+from catalogue.vocabulary import (
+    AUDIENCE_LABELS,
+    LEVEL_LABELS,
+    LEVELS,
+    ONLINE_KIND_LABELS,
+    ONLINE_KINDS,
+    TIER_LABELS,
+)
 
 from ..formatting import number_vi
 
-ONLINE = ONLINE_COLUMN
+
+def online_column(scheme: Scheme) -> str:
+    """The online column names its decree, so a CSV or sheet says how it counted."""
+    return f"{scheme.online_column} – {scheme.decree}"
 
 
 def _figure(value: Any) -> str:
+    if value is None:
+        return "–"
     if isinstance(value, float):
         return number_vi(value, 1)
     if isinstance(value, int):
@@ -36,6 +49,7 @@ class Table:
     groups: list[bool] = field(default_factory=list)
     day: date | None = None
     period: tuple[date, date] | None = None
+    scheme: Scheme | None = None
 
     def display(self, signed: bool = False) -> list[tuple[str, list[str], int, bool]]:
         """Rows as the page shows them: label, Vietnamese-formatted figures, depth, group.
@@ -62,8 +76,8 @@ class Table:
 
 
 def _breakdown(slug: str, title: str, head: str, rows: list[Row], labels: dict[str, str] | None,
-               day: date) -> Table:
-    table = Table(slug, title, [head, "Số dịch vụ", ONLINE], day=day)
+               day: date, scheme: Scheme) -> Table:
+    table = Table(slug, title, [head, "Số dịch vụ", online_column(scheme)], day=day, scheme=scheme)
     for row in rows:
         label = labels.get(row.key, row.key) if labels else row.label
         table.rows.append([label, row.count, row.online])
@@ -74,9 +88,10 @@ def _breakdown(slug: str, title: str, head: str, rows: list[Row], labels: dict[s
 
 def build_tables(stats: Statistics) -> dict[str, Table]:
     b = stats.breakdown
-    day = b.as_of
+    day, scheme = b.as_of, b.scheme
     total = b.published_total
-    level = Table("theo-muc-do", "Theo mức độ", ["Mức độ", "Số dịch vụ", "Tỷ lệ (%)"], day=day)
+    level = Table("theo-muc-do", "Theo mức độ", ["Mức độ", "Số dịch vụ", "Tỷ lệ (%)"], day=day,
+                  scheme=scheme)
     for lv in LEVELS:
         share = round(100 * b.by_level[lv] / total, 1) if total else 0.0
         level.rows.append([LEVEL_LABELS[lv], b.by_level[lv], share])
@@ -84,28 +99,54 @@ def build_tables(stats: Statistics) -> dict[str, Table]:
     level.groups = [False] * len(LEVELS) + [True]
     level.depths = [0] * len(level.rows)
 
-    agency = _breakdown("theo-co-quan", "Theo cơ quan thực hiện", "Cơ quan", b.agency_tree, None, day)
+    agency = _breakdown("theo-co-quan", "Theo cơ quan thực hiện", "Cơ quan", b.agency_tree, None,
+                        day, scheme)
     fields = _breakdown("theo-linh-vuc", "Theo lĩnh vực", "Lĩnh vực",
-                        [r for r in b.by_field if r.count], None, day)
-    tier = _breakdown("theo-cap", "Theo cấp thực hiện", "Cấp thực hiện", b.by_tier, TIER_LABELS, day)
+                        [r for r in b.by_field if r.count], None, day, scheme)
+    tier = _breakdown("theo-cap", "Theo cấp thực hiện", "Cấp thực hiện", b.by_tier, TIER_LABELS,
+                      day, scheme)
     audience = _breakdown("theo-doi-tuong", "Theo đối tượng thực hiện", "Đối tượng",
-                          b.by_audience, AUDIENCE_LABELS, day)
+                          b.by_audience, AUDIENCE_LABELS, day, scheme)
 
     growth = Table("tang-truong", "Dịch vụ đã công bố theo tháng",
-                   ["Tháng", *(f"Mức độ {lv}" for lv in LEVELS), ONLINE], day=day)
+                   ["Tháng", *(f"Mức độ {lv}" for lv in LEVELS),
+                    *(ONLINE_KIND_LABELS[k] for k in ONLINE_KINDS),
+                    "Trực tuyến (theo quy định của tháng)", "Cách tính"], day=day)
     for point in stats.growth:
+        by_kind = point.scheme.by_kind
         growth.rows.append([f"{point.month[5:]}/{point.month[:4]}",
-                            *(point.by_level[lv] for lv in LEVELS), point.online])
+                            *(point.by_level[lv] for lv in LEVELS),
+                            *((point.by_kind[k] if by_kind else None) for k in ONLINE_KINDS),
+                            point.online, point.scheme.decree])
     tables = {t.slug: t for t in (level, agency, fields, tier, audience, growth)}
+    if scheme.by_kind:
+        kinds = Table("theo-hinh-thuc", "Theo hình thức trực tuyến",
+                      ["Hình thức", "Số dịch vụ", "Tỷ lệ (%)"], day=day, scheme=scheme)
+        for kind in ONLINE_KINDS:
+            n = b.by_online_kind[kind]
+            kinds.rows.append([ONLINE_KIND_LABELS[kind], n, round(100 * n / total, 1) if total else 0.0])
+        kinds.rows.append([online_column(scheme), b.online_total,
+                           round(100 * b.online_total / total, 1) if total else 0.0])
+        kinds.groups = [False] * len(ONLINE_KINDS) + [True]
+        kinds.depths = [0] * len(kinds.rows)
+        tables[kinds.slug] = kinds
 
     if stats.period:
         p = stats.period
         change = Table("bien-dong", "Biến động trong kỳ",
-                       ["Mức độ", "Đầu kỳ", "Cuối kỳ", "Tăng (+) / giảm (-)"], period=(p.start, p.end))
+                       ["Mức độ", "Đầu kỳ", "Cuối kỳ", "Tăng (+) / giảm (-)"], period=(p.start, p.end),
+                       scheme=p.scheme_after)
         for lv in LEVELS:
             change.rows.append([LEVEL_LABELS[lv], p.before[lv], p.after[lv], p.by_level[lv]])
-        change.rows.append([ONLINE, p.online_before, p.online_after, p.online_change])
-        change.groups = [False] * len(LEVELS) + [True]
+        if p.scheme_before.by_kind and p.scheme_after.by_kind:
+            for kind in ONLINE_KINDS:
+                change.rows.append([ONLINE_KIND_LABELS[kind], p.before_kinds[kind],
+                                    p.after_kinds[kind], p.after_kinds[kind] - p.before_kinds[kind]])
+        change.rows.append([f"Trực tuyến (đầu kỳ: {p.scheme_before.decree}; cuối kỳ: "
+                            f"{p.scheme_after.decree})" if not p.comparable
+                            else online_column(p.scheme_after),
+                            p.online_before, p.online_after, p.online_change])
+        change.groups = [False] * (len(change.rows) - 1) + [True]
         change.depths = [0] * len(change.rows)
         tables[change.slug] = change
     return tables
@@ -113,5 +154,4 @@ def build_tables(stats: Statistics) -> dict[str, Table]:
 
 def online_share(stats: Statistics) -> float | None:
     total = stats.breakdown.published_total
-    online = sum(n for lv, n in stats.breakdown.by_level.items() if is_online(lv))
-    return 100 * online / total if total else None
+    return 100 * stats.breakdown.online_total / total if total else None

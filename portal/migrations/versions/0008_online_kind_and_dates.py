@@ -42,8 +42,8 @@ def upgrade():
         batch_op.add_column(sa.Column('abolished_on', sa.Date(), nullable=True))
     op.execute(f"UPDATE service SET online_kind = {_KIND_OF_LEVEL}")
     with op.batch_alter_table('service', schema=None) as batch_op:
-        batch_op.create_index('ix_service_status_online_kind', ['status', 'online_kind'],
-                              unique=False)
+        batch_op.create_index('ix_service_status_online_kind', [
+            'status', 'level', 'online_kind', 'effective_from', 'abolished_on'], unique=False)
 
     with op.batch_alter_table('revision', schema=None) as batch_op:
         batch_op.drop_index('ix_revision_state')
