@@ -3,7 +3,11 @@
 Builds a catalogue of generated services with realistic revision histories (created as
 drafts, published days later, raised a level or two over the years, some archived, some
 edited without a change of state) directly with bulk inserts, then times
-``GET /statistics`` and ``GET /api/v1/statistics`` through the Flask test client.
+``GET /statistics`` and ``GET /api/v1/statistics`` through the Flask test client, and
+``GET /statistics/index`` (the Decision 766 indicators: decisions, effective dates,
+missing parts and online kinds are generated too) cold (the first request of a fresh app,
+no page cache; the app's setup, which builds the working-day calendar, timed apart) and
+warm without the page cache.
 
     .venv/bin/python bench/statistics_page.py                  # SQLite, 720 and 100,000 services
     .venv/bin/python bench/statistics_page.py --sizes 100000 --runs 30
@@ -37,6 +41,8 @@ from urllib.parse import quote  # noqa: E402
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from catalogue import workdays  # noqa: E402
+from catalogue.clock import start_of_day  # noqa: E402
 from catalogue.history import rebuild_superseded  # noqa: E402
 from catalogue.models import Agency, Field, Revision, Service  # noqa: E402
 from catalogue.vocabulary import default_online_kind  # noqa: E402
@@ -104,6 +110,7 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
         history = _through_reforms(history, rng.random() < 0.65)
         state = history[-1][2]
         published_at = next((w for a, w, _ in history if a == "publish"), None)
+        index_facts = _index_facts(rng, published_at or when)
         services.append({
             "id": sid, "code": f"BM.{i:06d}", "name": f"Thủ tục hành chính số {i}",
             "level": state["level"], "agency_id": state["agency_id"], "field_id": state["field_id"],
@@ -118,13 +125,27 @@ def build_catalogue(session: Any, n_services: int, seed: int = 6) -> int:
             revisions.append({
                 "service_id": sid, "number": number, "version": number, "action": action,
                 "user_id": None, "actor": "bench", "recorded_at": stamp, "effective_at": stamp,
-                "changes": {}, "snapshot": {}, **st,
+                "changes": {}, "snapshot": {}, **st, **index_facts,
             })
         if len(services) >= BATCH:
             written += _flush(session, services, revisions)
     written += _flush(session, services, revisions)
     rebuild_superseded(session)
     return written
+
+
+def _index_facts(rng: random.Random, published: datetime) -> dict[str, Any]:
+    """What the index indicators read: a decision dated a few days before publication (one
+    in ten missing), effective a few days after it, missing parts (one in five), a reason
+    for the partial ones."""
+    decided = (published - timedelta(days=rng.randrange(0, 12))).date()
+    effective = decided + timedelta(days=rng.randrange(0, 15))
+    return {
+        "decision_date": decided if rng.random() < 0.9 else None,
+        "applies_from": start_of_day(effective),
+        "missing_parts": 0 if rng.random() < 0.8 else rng.randrange(1, 128),
+        "partial_reason": rng.choice(["presence", "verification", "technical", None]),
+    }
 
 
 # The schemes' days, 00:00 in Vietnam, and what each does to a service's state.
@@ -264,8 +285,40 @@ def run(size: int, runs: int) -> None:
                           f"(cpu median {cpu_median:6.1f} ms, p95 {cpu_p95:6.1f} ms; {runs} runs)")
                 db.session.remove()
                 db.engine.dispose()
+            time_index(url, tmp, runs)
         finally:
             drop()
+
+
+def time_index(url: str, tmp: Path, runs: int) -> None:
+    """/statistics/index and its API: cold, then warm, the page cache off (a fresh app, the
+    holiday calendar and the working-day sums dropped, as in a just-started worker)."""
+    workdays._library_calendar.cache_clear()
+    workdays._library_days.cache_clear()
+    workdays._PREFIXES.clear()
+    started, started_cpu = time.perf_counter(), time.process_time()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "PAGE_CACHE_SECONDS": 0,
+                      "SEARCH_INDEX_DIR": str(tmp / "index")})
+    print(f"  app setup (working-day calendar built) {(time.perf_counter() - started) * 1000:.1f} ms "
+          f"(cpu {(time.process_time() - started_cpu) * 1000:.1f} ms)")
+    with app.app_context():
+        client = app.test_client()
+        for label, url_path in (
+            ("index today", "/statistics/index"),
+            ("index 2023-12-31", "/statistics/index?as_of=2023-12-31"),
+            ("index api today", "/api/v1/statistics/index"),
+        ):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            response = client.get(url_path)
+            cold = (time.perf_counter() - started) * 1000
+            cold_cpu = (time.process_time() - started_cpu) * 1000
+            assert response.status_code == 200, (url_path, response.status_code)
+            got = time_get(client, url_path, runs)
+            (median, p95), (cpu_median, _) = got["wall"], got["cpu"]
+            print(f"  {label:<16} cold {cold:7.1f} ms (cpu {cold_cpu:6.1f})  warm median {median:7.1f} ms"
+                  f"  p95 {p95:7.1f} ms (cpu median {cpu_median:6.1f} ms; {runs} runs)")
+        db.session.remove()
+        db.engine.dispose()
 
 
 def main() -> None:

@@ -113,7 +113,7 @@ class BulkServiceWriter:
             service.updated_at = clean["updated_at"]
         service.version = len(steps)
         revisions = []
-        steady = revision_state(service)  # what no step changes (all but the status)
+        steady = revision_state(service, steps[0][3])  # what no step changes (all but the status)
         for number, (action, effective, changes, snapshot) in enumerate(steps, 1):
             later = [when for _, when, _, _ in steps[number:]]
             revisions.append({

@@ -309,6 +309,14 @@ class Revision(Base):
     # while it still is. Kept by catalogue.history.close_superseded so that counts
     # "as of date D" are one indexed scan instead of a window over the whole history.
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which of the mandatory parts (catalogue.completeness.PARTS, one bit each) the state
+    # after this revision lacks: 0 when complete. Kept with the revision so that indicator
+    # 1.3 "as of a date" reads one integer per service instead of every JSON snapshot.
+    missing_parts: Mapped[int | None] = mapped_column(Integer)
+    # The publication decision's date and why a partial service is partial, kept with the
+    # state for the same reason (indicators 1.1, 1.2 and 3.1 of catalogue.readiness).
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    partial_reason: Mapped[PartialReason | None] = mapped_column(StrEnumColumn(PartialReason))
 
     service: Mapped[Service] = relationship(back_populates="revisions")
     user: Mapped[User | None] = relationship()
@@ -425,6 +433,8 @@ class ServicePoint(Base):
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     commune: Mapped[Commune | None] = relationship()
+
+
 class Edition(Base):
     """A change to a published service, kept apart until it is published.
 
@@ -457,3 +467,21 @@ class Edition(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (UniqueConstraint("service_id", "is_open"),)
+
+
+class CalendarDay(Base):
+    """A day the government moved: a day off (``off``) or a make-up working day (``work``,
+    usually a Saturday), as announced each year, with the act that announced it.
+
+    Entered by an admin for what the ``holidays`` library does not (yet) know; it wins over
+    the library and the weekend (catalogue.workdays).
+    """
+
+    __tablename__ = "calendar_day"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    decision: Mapped[str] = mapped_column(String(300))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

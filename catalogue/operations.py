@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .clock import start_of_day
+from .completeness import missing_mask
 from .history import close_superseded
 from .models import Agency, ChangeLog, Field, Revision, Service, Status, User, now_utc
 from .record_shape import channel_item, document_item, form_item
@@ -168,10 +169,14 @@ def _apply_content(service: Service, clean: Mapping[str, Any], lookups: Lookups)
             setattr(service, key, clean[key])
 
 
-def revision_state(service: Any) -> dict[str, Any]:
-    """The state columns a revision keeps of its service (what the as-of counts read),
-    said once for the ORM path here and the bulk import (catalogue.bulk)."""
+def revision_state(service: Any, snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """The state columns a revision keeps of its service (what the as-of counts and the
+    index readiness read), said once for the ORM path here and the bulk import
+    (catalogue.bulk); ``snapshot`` is the service's record (:func:`record_of`)."""
     return {
+        "missing_parts": missing_mask(snapshot),
+        "decision_date": service.decision_date,
+        "partial_reason": service.partial_reason,
         "status": service.status,
         "level": service.level,
         "tier": service.tier,
@@ -198,6 +203,7 @@ def _record_revision(
         )
         or 0
     ) + 1
+    snapshot = record_of(service)
     revision = Revision(
         service_id=service.id,
         number=number,
@@ -208,10 +214,10 @@ def _record_revision(
         recorded_at=now_utc(),
         effective_at=effective_at or now_utc(),
         changes=dict(changes),
-        snapshot=record_of(service),
+        snapshot=snapshot,
         agency_id=service.agency_id,
         field_id=service.field_id,
-        **revision_state(service),
+        **revision_state(service, snapshot),
     )
     session.add(revision)
     session.add(ChangeLog(service_id=service.id, code=service.code))

@@ -51,3 +51,40 @@ def statistics():
     if b.scheme.by_kind:
         answer["by_online_kind"] = dict(b.by_online_kind)
     return jsonify(answer)
+
+
+@bp.get("/statistics/index")
+@cached
+def statistics_index():
+    """The catalogue's part of the national service index (see /statistics/index)."""
+    from catalogue.readiness import FORMULAS, INDICATORS, TITLES, compute_readiness
+    from catalogue.workdays import library_name, load_calendar
+
+    try:
+        as_of = parse_day(request.args.get("as_of"), "as_of", "Ngày tính") or today_vn()
+    except QueryError as exc:
+        return api_error(400, str(exc), "invalid_as_of")
+    result = compute_readiness(db.session, as_of, load_calendar(db.session), limit=0)
+
+    def figures(f):
+        out = {}
+        for key in INDICATORS:
+            r = f.ratio(key)
+            out[key] = {"met": r.met, "total": r.total,
+                        "percent": round(r.percent, 2) if r.percent is not None else None}
+        full = f.full
+        out["3.1"]["full"] = {"met": full.met, "eligible": full.total,
+                              "percent": round(full.percent, 2) if full.percent is not None else None}
+        return out
+
+    return jsonify({
+        "as_of": as_of.isoformat(),
+        "calendar": library_name(),
+        "indicators": {key: {"title": TITLES[key], "formula": FORMULAS[key]} for key in INDICATORS},
+        "province": {"services": result.province.services, **figures(result.province)},
+        "agencies": [{"code": a.code, "name": a.name, "rank": a.rank, "services": a.figures.services,
+                      "score": round(a.figures.score, 2) if a.figures.score is not None else None,
+                      **figures(a.figures)} for a in result.agencies],
+        # How many services cost points, by indicator (the list: /statistics/index/download.csv).
+        "shortfalls": result.shortfall_counts,
+    })

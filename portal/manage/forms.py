@@ -306,6 +306,9 @@ class ServiceFilterForm(FlaskForm):
     status = SelectField("Trạng thái", choices=options(STATUS_LABELS.items(), "Tất cả"),
                          validators=[Optional()], validate_choice=False)
     agency = SelectField("Cơ quan", validators=[Optional()], validate_choice=False)
+    complete = SelectField("Đầy đủ", choices=options([("incomplete", "Thiếu bộ phận bắt buộc"),
+                                                      ("complete", "Đủ 7 bộ phận")], "Tất cả"),
+                           validators=[Optional()], validate_choice=False)
 
 
 class WorkflowForm(FlaskForm):
@@ -370,3 +373,20 @@ class UserPasswordForm(FlaskForm):
 
 class UserActiveForm(FlaskForm):
     submit = SubmitField()
+
+
+class CalendarDayForm(FlaskForm):
+    """One day the government moved: a day off or a make-up working day, with its act."""
+
+    day = StringField("Ngày (dd/mm/yyyy)", validators=[DataRequired("Vui lòng nhập ngày."), Length(max=10)])
+    kind = SelectField("Loại ngày", choices=options([("off", "Ngày nghỉ (thay cho ngày làm việc)"),
+                                                     ("work", "Ngày làm việc bù (thứ Bảy, Chủ nhật)")]),
+                       validate_choice=False)
+    decision = StringField("Văn bản quyết định (số, ngày)",
+                           validators=[DataRequired("Vui lòng ghi văn bản quyết định."), Length(max=300)])
+    note = StringField("Ghi chú", validators=[Optional(), Length(max=300)])
+    submit = SubmitField("Thêm vào lịch")
+
+
+class CalendarRemoveForm(FlaskForm):
+    submit = SubmitField("Xóa")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue.access import (
@@ -14,6 +15,7 @@ from catalogue.access import (
     is_admin,
     services_visible_to,
 )
+from catalogue.completeness import missing_parts
 from catalogue.editing import (
     AgencyNotAllowed,
     ApprovalNotAllowed,
@@ -27,13 +29,14 @@ from catalogue.editing import (
     save_service,
 )
 from catalogue.links import broken_links
-from catalogue.models import Agency, Service, Status
+from catalogue.models import Agency, Revision, Service, Status
 from catalogue.operations import (
     Actor,
     ConflictError,
     Lookups,
     TransitionError,
     change_status,
+    record_of,
 )
 from catalogue.text import fold, sort_key
 from catalogue.validation import ValidationError
@@ -74,6 +77,8 @@ def services():
     stmt = select(Service.id, Service.code, Service.name).where(services_visible_to(current_user))
     if form.status.data in {s.value for s in Status}:
         stmt = stmt.where(Service.status == form.status.data)
+    if form.complete.data in ("incomplete", "complete"):
+        stmt = stmt.where(_incomplete() if form.complete.data == "incomplete" else ~_incomplete())
     if is_admin(current_user) and form.agency.data:
         stmt = stmt.join(Agency, Service.agency_id == Agency.id).where(Agency.code == form.agency.data)
     # Drafts and archived entries are not in the public search index: match here, on code
@@ -91,7 +96,17 @@ def services():
     broken = {b.service_id for b in broken_links(db.session, service_ids=page_ids)}
     return render_template("manage/services.html", form=form, services=shown, total=len(found),
                            page=min(page, pages), pages=pages, is_admin=is_admin(current_user),
-                           broken=broken)
+                           broken=broken,
+                           missing={s.id: missing_parts(record_of(s)) for s in shown})
+
+
+def _incomplete():
+    """Services whose latest revision lacks a mandatory part (catalogue.completeness)."""
+    later = aliased(Revision)
+    latest = (select(func.max(later.number)).where(later.service_id == Service.id)
+              .correlate(Service).scalar_subquery())
+    return exists().where(Revision.service_id == Service.id, Revision.number == latest,
+                          Revision.missing_parts > 0)
 
 
 def _render_form(form, service=None, status=200, conflict=None):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("statistics", __name__)
 
-from . import usefulness, views  # noqa: E402,F401
+from . import readiness, usefulness, views  # noqa: E402,F401

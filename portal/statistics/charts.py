@@ -188,3 +188,44 @@ def growth_chart(points: list[MonthPoint]) -> GrowthChart | None:
         chart.x_ticks = [Tick(x(i), f"{p.month[5:]}/{p.month[2:4]}")
                          for i, p in enumerate(points) if i % step == 0]
     return chart
+
+
+@dataclass
+class LineChart:
+    """One indicator's percentage through the years: a line on a 0–100 % scale."""
+
+    title: str
+    summary: str
+    width: int = 720
+    height: int = 260
+    left: int = 56
+    bottom: int = 220
+    top: int = 16
+    line: str = ""
+    dots: list[Tick] = field(default_factory=list)
+    y_ticks: list[Tick] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+
+
+def line_chart(title: str, points: list[tuple[str, float | None]]) -> LineChart | None:
+    """Percentages (None where nothing was published yet: a gap, not a zero)."""
+    known = [(i, label, v) for i, (label, v) in enumerate(points) if v is not None]
+    if not known:
+        return None
+    chart = LineChart(title, "; ".join(f"{label}: {number_vi(v, 1)} %" for _, label, v in known))
+    right = chart.width - 48  # room for the last label, centred on its point
+    n = len(points)
+
+    def x(i: int) -> float:
+        return round(chart.left + (right - chart.left) * (i / (n - 1) if n > 1 else 0.5), 1)
+
+    def y(value: float) -> float:
+        return round(chart.bottom - (chart.bottom - chart.top) * value / 100, 1)
+
+    chart.line = " ".join(f"{x(i)},{y(v)}" for i, _, v in known)
+    chart.dots = [Tick(x(i), f"{y(v)}") for i, _, v in known]
+    chart.y_ticks = [Tick(y(v), f"{v} %") for v in (0, 25, 50, 75, 100)]
+    step = max(1, math.ceil(n / 7))
+    ticks = [i for i in range(n) if i % step == 0 and n - 1 - i >= max(2, step)] + [n - 1]
+    chart.x_ticks = [Tick(x(i), points[i][0]) for i in ticks]
+    return chart

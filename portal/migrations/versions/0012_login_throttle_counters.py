@@ -3,14 +3,14 @@ counted atomically (INSERT ... ON CONFLICT DO UPDATE ... RETURNING); replaces th
 failed attempts, which was read first and written after (a race between workers)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

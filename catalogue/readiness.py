@@ -1,0 +1,389 @@
+"""The part of the national service index (Bộ chỉ số phục vụ người dân, doanh nghiệp,
+Decision 766/QĐ-TTg, 2022) that a catalogue can compute, for the province and each agency,
+as of any date; read only.
+
+What is counted (the published services at the end of the day, Vietnam time, as
+:mod:`catalogue.statistics` counts them, from the revisions and their ``superseded_at``):
+
+- 1.1 "Công bố TTHC đúng hạn": the publication decision (``decision.date``) is dated at
+  least 5 working days before the procedure takes effect (``effective_from``);
+- 1.2 "Công khai TTHC đúng hạn": the service was first published on the portal within 5
+  working days after its decision (a service first published before its decision, e.g.
+  an amended procedure, counts as on time);
+- 1.3 "Công khai đầy đủ": the record lacks none of the 7 mandatory parts
+  (:mod:`catalogue.completeness`);
+- 3.1 "Cung cấp dịch vụ công trực tuyến": the share of services offered online (toàn
+  trình or một phần) and, of those eligible for toàn trình (every online service except a
+  một phần one whose reason is the law's: the applicant must appear, or an on-site check),
+  the share offered toàn trình. Records from before Decree 42/2022 carry the kind their
+  level meant (4 toàn trình, 3 một phần, below that not online: migration 0008).
+
+A service without a decision date (or, for 1.1, without ``effective_from``) cannot show it
+was on time and counts as not: the entry to fix is listed. Working days follow
+:mod:`catalogue.workdays` ("within 5 working days" of a Monday is up to the next Monday).
+
+How: every published revision interval is loaded once, as arrays (numpy), with what each
+indicator says of it; the figures at any instant are then a mask over the arrays, so the
+page's figures and its chart over the years share one read of the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from .clock import end_of_day
+from .completeness import missing_text, parts_of_mask
+from .models import Agency, Revision, Service, Status
+from .text import sort_key
+from .vocabulary import VIETNAM_TZ
+from .workdays import WorkCalendar
+
+LIMIT_DAYS = 5
+INDICATORS = ("1.1", "1.2", "1.3", "3.1")
+
+# Online kinds as small integers in the arrays.
+NONE, PARTIAL, FULL = 0, 1, 2
+_KIND = {"none": NONE, "partial": PARTIAL, "full": FULL}
+# Reasons that make toàn trình impossible in law (Decree 224/2026 Art. 14): not "eligible".
+_LAW_REASONS = {"presence", "verification"}
+
+TITLES = {
+    "1.1": "Công bố thủ tục hành chính đúng hạn",
+    "1.2": "Công khai thủ tục hành chính đúng hạn trên Cổng",
+    "1.3": "Công khai đầy đủ các bộ phận của thủ tục",
+    "3.1": "Cung cấp dịch vụ công trực tuyến",
+}
+FORMULAS = {
+    "1.1": "Số thủ tục có quyết định công bố ban hành trước ngày có hiệu lực ít nhất 5 ngày làm việc, "
+           "chia cho tổng số thủ tục đang công khai, nhân 100.",
+    "1.2": "Số thủ tục được công khai trên Cổng trong vòng 5 ngày làm việc kể từ ngày ký quyết định "
+           "công bố, chia cho tổng số thủ tục đang công khai, nhân 100.",
+    "1.3": "Số thủ tục có đủ 7 bộ phận bắt buộc (trình tự, cách thức, hồ sơ, thời hạn, kết quả, "
+           "phí và lệ phí, căn cứ pháp lý), chia cho tổng số thủ tục đang công khai, nhân 100.",
+    "3.1": "Số thủ tục cung cấp trực tuyến (toàn trình hoặc một phần) chia cho tổng số thủ tục; "
+           "và số thủ tục toàn trình chia cho số thủ tục đủ điều kiện toàn trình (trừ các thủ tục "
+           "một phần vì luật buộc có mặt hoặc kiểm tra thực địa), nhân 100.",
+}
+
+
+@dataclass
+class Intervals:
+    """One entry per published revision interval ``[start, end)`` (epoch seconds, UTC),
+    with what each indicator says of it; days are proleptic ordinals (-1: not given)."""
+
+    service_id: np.ndarray
+    agency_id: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    missing: np.ndarray
+    decided: np.ndarray
+    effective: np.ndarray
+    published: np.ndarray  # the day the service was first public (Vietnam time)
+    gap_11: np.ndarray  # working days from decision to effect
+    lag_12: np.ndarray  # working days from decision to first publication
+    kind: np.ndarray
+    eligible: np.ndarray
+    ok_11: np.ndarray
+    ok_12: np.ndarray
+    ok_13: np.ndarray
+
+    def at(self, instant: datetime) -> np.ndarray:
+        t = instant.timestamp()
+        return (self.start < t) & (self.end >= t)
+
+    def fails(self, i: int) -> dict[str, str]:
+        """Why interval ``i`` costs points, by indicator (only for the services listed)."""
+        why: dict[str, str] = {}
+        if self.decided[i] < 0:
+            why["1.1"] = why["1.2"] = "Chưa ghi ngày quyết định công bố"
+        else:
+            decided = date.fromordinal(int(self.decided[i]))
+            if self.effective[i] < 0:
+                why["1.1"] = "Chưa ghi ngày có hiệu lực"
+            elif not self.ok_11[i]:
+                why["1.1"] = (f"Quyết định ngày {decided:%d/%m/%Y}, hiệu lực "
+                              f"{date.fromordinal(int(self.effective[i])):%d/%m/%Y}: "
+                              f"cách {int(self.gap_11[i])} ngày làm việc")
+            if not self.ok_12[i]:
+                why["1.2"] = (f"Quyết định ngày {decided:%d/%m/%Y}, công khai "
+                              f"{date.fromordinal(int(self.published[i])):%d/%m/%Y}: "
+                              f"sau {int(self.lag_12[i])} ngày làm việc")
+        if self.missing[i] < 0:
+            why["1.3"] = "Chưa kiểm tra"
+        elif self.missing[i]:
+            why["1.3"] = missing_text(parts_of_mask(int(self.missing[i])))
+        if self.kind[i] == NONE:
+            why["3.1"] = "Chưa cung cấp trực tuyến"
+        elif self.kind[i] == PARTIAL and self.eligible[i]:
+            why["3.1"] = "Một phần, đủ điều kiện toàn trình"
+        return why
+
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_VN_OFFSET = 7 * 3600
+
+
+def _vn_days(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds (UTC) to the ordinal of the day in Vietnam."""
+    return np.floor((seconds + _VN_OFFSET) / 86400).astype(np.int64) + _EPOCH_ORDINAL
+
+
+def _seconds(values: tuple[Any, ...], missing: float) -> np.ndarray:
+    """Stored naive-UTC timestamps (SQLite's text or the driver's datetimes) to epoch
+    seconds, parsed by numpy in one call: ``missing`` where NULL."""
+    stamps = np.array(values, dtype="datetime64[us]")
+    seconds = stamps.astype(np.int64) / 1e6
+    return np.where(np.isnat(stamps), missing, seconds)
+
+
+def _ordinals(values: tuple[Any, ...]) -> np.ndarray:
+    """Stored dates to proleptic ordinals, -1 where NULL."""
+    days = np.array(values, dtype="datetime64[D]")
+    return np.where(np.isnat(days), -1, days.astype(np.int64) + _EPOCH_ORDINAL)
+
+
+def _raw(column: Any) -> Any:
+    """The column as the database stores it: the per-value conversions of the model's
+    types (aware datetimes) cost seconds at 300,000 revisions; numpy parses them instead."""
+    return type_coerce(column, String)
+
+
+def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
+    """Every published revision interval, as the instants it was public (the revision in
+    force and the service applying: ``catalogue.history.published_at`` read as an
+    interval), with the facts the indicators read; computed column by column."""
+    stmt = (
+        select(Revision.service_id, Revision.agency_id, _raw(Revision.effective_at),
+               _raw(Revision.superseded_at), _raw(Revision.applies_from), _raw(Revision.applies_until),
+               Revision.missing_parts, _raw(Revision.decision_date), _raw(Revision.online_kind),
+               _raw(Revision.partial_reason))
+        .where(Revision.status == Status.PUBLISHED.value)
+    )
+    rows = session.execute(stmt).all()
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 10
+    sid = np.array(cols[0], np.int64)
+    aid = np.array(cols[1], np.int64)
+    begins = _seconds(cols[2], -np.inf)
+    applies_from = _seconds(cols[4], -np.inf)
+    start = np.maximum(begins, applies_from)
+    end = np.minimum(_seconds(cols[3], np.inf), _seconds(cols[5], np.inf))
+    keep = end > start  # an interval that never held is left out
+    missing = np.array(cols[6], dtype=np.float64)
+    missing = np.where(np.isnan(missing), -1, missing).astype(np.int64)
+    decided = _ordinals(cols[7])
+    kinds = np.array(cols[8], dtype=object)
+    kind = np.where(kinds == "full", FULL, np.where(kinds == "partial", PARTIAL, NONE)).astype(np.int8)
+    reasons = np.array(cols[9], dtype=object)
+    law_reason = (reasons == "presence") | (reasons == "verification")
+    effective = np.where(np.isfinite(applies_from),
+                         _vn_days(np.where(np.isfinite(applies_from), applies_from, 0)), -1)
+    sid, aid, start, end, missing, decided, kind, law_reason, effective = (
+        x[keep] for x in (sid, aid, start, end, missing, decided, kind, law_reason, effective))
+
+    # The first instant each service was public, whichever revision it was.
+    services, inverse = np.unique(sid, return_inverse=True)
+    first = np.full(len(services), np.inf)
+    np.minimum.at(first, inverse, start)
+    published = _vn_days(first[inverse]) if len(sid) else np.zeros(0, np.int64)
+
+    has_decision = decided >= 0
+    gap = _working_days(calendar, decided, effective)
+    lag = _working_days(calendar, decided, published)
+    eligible = (kind == FULL) | ((kind == PARTIAL) & ~law_reason)
+    return Intervals(
+        service_id=sid, agency_id=aid, start=start, end=end, missing=missing, decided=decided,
+        effective=effective, published=published, gap_11=gap, lag_12=lag, kind=kind, eligible=eligible,
+        ok_11=has_decision & (effective >= 0) & (gap >= LIMIT_DAYS),
+        ok_12=has_decision & (lag <= LIMIT_DAYS),
+        ok_13=missing == 0,
+    )
+
+
+def _working_days(calendar: WorkCalendar, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``calendar.working_days_between`` element by element, through the prefix sums;
+    pairs with a missing day (-1) get 0, pairs outside the sums' span are counted one by one."""
+    sums, origin = calendar.prefix_sums()
+    ia, ib = a - origin + 1, b - origin + 1
+    inside = (ia >= 1) & (ia < len(sums)) & (ib >= 1) & (ib < len(sums))
+    out = np.zeros(len(a), np.int64)
+    out[inside] = sums[ib[inside]] - sums[ia[inside]]
+    for i in np.flatnonzero(~inside & (a >= 0) & (b >= 0)):
+        out[i] = calendar.working_days_between(date.fromordinal(int(a[i])), date.fromordinal(int(b[i])))
+    return out
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclass(frozen=True)
+class Ratio:
+    met: int
+    total: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.met / self.total if self.total else None
+
+
+@dataclass
+class Figures:
+    """The four indicators for one scope (province or agency) on one day."""
+
+    services: int
+    i11: Ratio
+    i12: Ratio
+    i13: Ratio
+    online: Ratio  # 3.1: online among all
+    full: Ratio  # 3.1: toàn trình among eligible
+
+    def ratio(self, key: str) -> Ratio:
+        return {"1.1": self.i11, "1.2": self.i12, "1.3": self.i13, "3.1": self.online,
+                "3.1-full": self.full}[key]
+
+    @property
+    def score(self) -> float | None:
+        """Mean of the indicators' percentages: what ranks agencies (equal weights)."""
+        values = [r.percent for r in (self.i11, self.i12, self.i13, self.online) if r.percent is not None]
+        return sum(values) / len(values) if values else None
+
+
+def _figures(iv: Intervals, mask: np.ndarray) -> Figures:
+    n = int(mask.sum())
+    kind = iv.kind[mask]
+    eligible = int(iv.eligible[mask].sum())
+    return Figures(
+        services=n,
+        i11=Ratio(int(iv.ok_11[mask].sum()), n),
+        i12=Ratio(int(iv.ok_12[mask].sum()), n),
+        i13=Ratio(int(iv.ok_13[mask].sum()), n),
+        online=Ratio(int((kind > NONE).sum()), n),
+        full=Ratio(int((kind == FULL).sum()), eligible),
+    )
+
+
+def _figures_by_agency(iv: Intervals, mask: np.ndarray) -> dict[int, Figures]:
+    """:func:`_figures` for every agency at once (counts by agency with ``bincount``)."""
+    aid = iv.agency_id[mask]
+    if not len(aid):
+        return {}
+    ids, index = np.unique(aid, return_inverse=True)
+
+    def count(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weights=flags.astype(np.float64), minlength=len(ids)).astype(int)
+
+    kind = iv.kind[mask]
+    n = count(np.ones(len(aid), bool))
+    met_11, met_12, met_13 = count(iv.ok_11[mask]), count(iv.ok_12[mask]), count(iv.ok_13[mask])
+    online, full, eligible = count(kind > NONE), count(kind == FULL), count(iv.eligible[mask])
+    return {int(a): Figures(int(n[k]), Ratio(int(met_11[k]), int(n[k])), Ratio(int(met_12[k]), int(n[k])),
+                            Ratio(int(met_13[k]), int(n[k])), Ratio(int(online[k]), int(n[k])),
+                            Ratio(int(full[k]), int(eligible[k])))
+            for k, a in enumerate(ids)}
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A service that costs points, and why."""
+
+    code: str
+    name: str
+    agency: str
+    reason: str
+
+
+@dataclass
+class AgencyFigures:
+    code: str
+    name: str
+    figures: Figures
+    rank: int = 0
+
+
+@dataclass
+class Readiness:
+    as_of: date
+    province: Figures
+    agencies: list[AgencyFigures]
+    shortfalls: dict[str, list[Shortfall]]  # at most ``limit`` of each, when given
+    shortfall_counts: dict[str, int]
+    series: list[tuple[date, Figures]]
+
+
+def compute_readiness(
+    session: Session, as_of: date, calendar: WorkCalendar, *, series_days: Sequence[date] = (),
+    agency: str | None = None, limit: int | None = None,
+) -> Readiness:
+    """The indicators on ``as_of`` for the province and every agency owning published
+    services, the services that cost points (of ``agency`` only, when given), and the
+    province's figures on each of ``series_days`` (the chart)."""
+    iv = load_intervals(session, calendar)
+    mask = iv.at(end_of_day(as_of))
+    province = _figures(iv, mask)
+
+    agencies = {a.id: a for a in session.scalars(select(Agency))}
+    rows = [AgencyFigures(agencies[aid].code, agencies[aid].name, figures)
+            for aid, figures in _figures_by_agency(iv, mask).items()]
+    rows.sort(key=lambda r: (-(r.figures.score or 0), sort_key(r.name), r.code))
+    for i, row in enumerate(rows, 1):
+        row.rank = i
+
+    only = next((a.id for a in agencies.values() if a.code == agency), None) if agency else None
+    shortfalls, counts = _shortfalls(session, iv, mask, agencies, only, limit)
+    series = [(day, _figures(iv, iv.at(end_of_day(day)))) for day in series_days]
+    return Readiness(as_of, province, rows, shortfalls, counts, series)
+
+
+def _shortfalls(session: Session, iv: Intervals, mask: np.ndarray, agencies: dict[int, Agency],
+                only: int | None, limit: int | None) -> tuple[dict[str, list[Shortfall]], dict[str, int]]:
+    """The services that cost points on each indicator, by agency (Vietnamese order) and
+    service, at most ``limit`` of each (None: all), and how many there are in all."""
+    picked = mask if only is None else mask & (iv.agency_id == only)
+    failing_by = {
+        "1.1": picked & ~iv.ok_11,
+        "1.2": picked & ~iv.ok_12,
+        "1.3": picked & ~iv.ok_13,
+        "3.1": picked & ((iv.kind == NONE) | ((iv.kind == PARTIAL) & iv.eligible)),
+    }
+    counts = {key: int(m.sum()) for key, m in failing_by.items()}
+    # Each agency's place in Vietnamese alphabetical order, then numpy sorts the rows.
+    ordered = sorted(agencies, key=lambda aid: sort_key(agencies[aid].name))
+    place = np.zeros(max(agencies, default=0) + 1, np.int64)
+    place[ordered] = np.arange(len(ordered))
+    chosen: dict[str, list[int]] = {}
+    for key, m in failing_by.items():
+        rows = np.flatnonzero(m)
+        rows = rows[np.lexsort((iv.service_id[rows], place[iv.agency_id[rows]]))]
+        chosen[key] = [int(i) for i in (rows if limit is None else rows[:limit])]
+    ids = sorted({int(iv.service_id[i]) for rows in chosen.values() for i in rows})
+    names: dict[int, tuple[str, str]] = {}
+    for k in range(0, len(ids), 5000):
+        chunk = ids[k:k + 5000]
+        names.update({sid: (code, name) for sid, code, name in session.execute(
+            select(Service.id, Service.code, Service.name).where(Service.id.in_(chunk)))})
+    out: dict[str, list[Shortfall]] = {}
+    for key, rows in chosen.items():
+        out[key] = []
+        for i in rows:
+            code, name = names.get(int(iv.service_id[i]), ("", ""))
+            out[key].append(Shortfall(code, name, agencies[int(iv.agency_id[i])].name, iv.fails(i)[key]))
+    return out, counts
+
+
+def year_ends(first: date, as_of: date) -> list[date]:
+    """The days of the chart: 31 December of every year from ``first`` on, then ``as_of``."""
+    days = [date(y, 12, 31) for y in range(first.year, as_of.year)]
+    return [*days, as_of]
+
+
+def first_publication_day(session: Session) -> date | None:
+    stamp = session.scalar(select(func.min(Revision.effective_at))
+                           .where(Revision.status == Status.PUBLISHED.value))
+    return stamp.astimezone(VIETNAM_TZ).date() if stamp else None
+
