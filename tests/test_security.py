@@ -25,14 +25,14 @@ TEMPLATES = pathlib.Path(__file__).resolve().parent.parent / "templates"
 GETS = [
     "/manage/", "/manage/services", "/manage/services/new", "/manage/services/{code}/edit",
     "/manage/services/{code}/preview", "/manage/services/{code}/history", "/manage/users",
-    "/manage/users/{user}/password",
+    "/manage/users/{user}/password", "/manage/calendar",
 ]
 POSTS = [
     "/manage/services/new", "/manage/services/{code}/edit", "/manage/services/{code}/publish",
     "/manage/services/{code}/archive", "/manage/services/{code}/restore",
     "/manage/services/{code}/unpublish", "/manage/services/{code}/revisions/1/restore",
     "/manage/users", "/manage/users/{user}/disable", "/manage/users/{user}/enable",
-    "/manage/users/{user}/password",
+    "/manage/users/{user}/password", "/manage/calendar", "/manage/calendar/1/delete",
 ]
 # What a foreign editor may legitimately reach: their own lists and the creation form.
 OPEN_TO_EDITORS = {"/manage/", "/manage/services", "/manage/services/new"}
