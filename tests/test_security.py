@@ -26,7 +26,7 @@ GETS = [
     "/manage/", "/manage/services", "/manage/services/new", "/manage/services/{code}/edit",
     "/manage/services/{code}/preview", "/manage/services/{code}/history", "/manage/users",
     "/manage/users/{user}/password", "/manage/agencies", "/manage/review", "/manage/links",
-    "/manage/feedback", "/manage/notices",
+    "/manage/feedback", "/manage/notices", "/manage/calendar",
 ]
 POSTS = [
     "/manage/services/new", "/manage/services/{code}/edit", "/manage/services/{code}/publish",
@@ -35,7 +35,8 @@ POSTS = [
     "/manage/users", "/manage/users/{user}/disable", "/manage/users/{user}/enable",
     "/manage/users/{user}/password", "/manage/services/{code}/edition/publish",
     "/manage/services/{code}/edition/discard", "/manage/services/{code}/reviewed",
-    "/manage/agencies/{agency}/review", "/manage/notices",
+    "/manage/agencies/{agency}/review", "/manage/notices", "/manage/calendar",
+    "/manage/calendar/1/delete",
 ]
 # What a foreign editor may legitimately reach: their own lists and the creation form.
 OPEN_TO_EDITORS = {"/manage/", "/manage/services", "/manage/services/new", "/manage/review",
@@ -43,7 +44,7 @@ OPEN_TO_EDITORS = {"/manage/", "/manage/services", "/manage/services/new", "/man
 # Only admins: accounts, each agency's review rule, the downtime notices.
 ADMIN_ONLY = {"/manage/users", "/manage/users/{user}/password", "/manage/agencies", "/manage/notices",
               "/manage/users/{user}/disable", "/manage/users/{user}/enable",
-              "/manage/agencies/{agency}/review"}
+              "/manage/agencies/{agency}/review", "/manage/calendar", "/manage/calendar/1/delete"}
 FOREIGN = ["khdt@daklak.gov.vn", "duyet-khdt@daklak.gov.vn"]
 
 
