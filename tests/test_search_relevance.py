@@ -57,11 +57,13 @@ ISSUE_QUERIES = {
     "mất bằng lái xe": "3.000348",
 }
 
-# Floors a little under what the ranking measures today on the demo (MRR@10 0.913,
-# hit@3 97.1 %, nDCG@10 0.934): raise them when the ranking gets better.
-FLOOR_MRR = 0.90
-FLOOR_HIT3 = 0.95
-FLOOR_NDCG = 0.90
+# Floors under what the ranking measures today: on this demo (723 services) MRR@10 0.913,
+# hit@3 97.1 %, nDCG@10 0.934; on the demo "from 2010 to today" (1,045 published) 0.886,
+# 95.6 %, 0.907; on every record of the shared data 0.887, 95.0 %, 0.906. Raise them when
+# the ranking gets better.
+FLOOR_MRR = 0.86
+FLOOR_HIT3 = 0.92
+FLOOR_NDCG = 0.88
 
 
 @pytest.mark.slow
