@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from catalogue.file_formats import parse_csv, read_catalogue, write_csv
+from catalogue.file_formats import read_catalogue, write_csv
 from catalogue.models import Revision, Service
 from catalogue.operations import Actor, change_status, record_of
 from catalogue.transfer import export_catalogue, import_catalogue
@@ -139,7 +139,7 @@ def test_a_first_edition_file_imports_with_defaults(app, tmp_path):
     assert by_code["2.1"].online_kind == "full"
 
 
-def test_csv_carries_the_new_columns_both_ways(app):
+def test_csv_carries_the_new_columns_both_ways(app, tmp_path):
     record = {**service_data(level=3, online_kind="partial", partial_reason="technical",
                              decision={"number": "99/QĐ-UBND", "date": "2026-07-01"},
                              effective_from="2026-07-01"),
@@ -149,7 +149,9 @@ def test_csv_carries_the_new_columns_both_ways(app):
     header = next(csv.reader(io.StringIO(out.getvalue())))
     for key in ("online_kind", "partial_reason", "decision", "effective_from", "abolished_on"):
         assert key in header
-    ((_, back),) = parse_csv(out.getvalue()).services
+    path = tmp_path / "services.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    ((_, back),) = list(read_catalogue(path).services)
     clean = validate_service(back, agency_codes=AGENCIES, field_codes=FIELDS)
     assert clean["decision"] == {"number": "99/QĐ-UBND", "date": "2026-07-01"}
     assert (clean["online_kind"], clean["partial_reason"]) == ("partial", "technical")
