@@ -27,6 +27,9 @@ from portal.extensions import db
 
 
 def clean(data: dict) -> dict:
+    if data.get("level") == 3 and "online_kind" not in data:
+        # Published today, a partial service states why (Decree 224/2026).
+        data = {**data, "partial_reason": "presence"}
     return validate_service(data, agency_codes=set(db.session.scalars(select(Agency.code))),
                             field_codes=set(db.session.scalars(select(Field.code))))
 
