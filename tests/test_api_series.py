@@ -47,7 +47,8 @@ def test_months_count_at_their_last_day(client, history):
     points = {p["month"]: p for p in body["points"]}
     assert min(points) == "2010-03" and max(points) == "2012-05" and len(points) == 27
     assert points["2010-03"] == {"month": "2010-03", "day": "2010-03-31", "published_total": 1,
-                                 "online_total": 1, "by_level": {"1": 0, "2": 1, "3": 0, "4": 0}}
+                                 "online_total": 1, "by_level": {"1": 0, "2": 1, "3": 0, "4": 0},
+                                 "scheme": "decree-43-2011"}
     assert points["2010-11"]["by_level"] == {"1": 0, "2": 1, "3": 1, "4": 0}
     assert points["2011-02"]["published_total"] == 4 and points["2011-02"]["online_total"] == 3
     assert points["2012-03"]["published_total"] == 4

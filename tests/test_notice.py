@@ -32,7 +32,7 @@ def test_a_notice_shows_on_every_page_and_in_api_headers_from_its_date(client, a
     answer = reader.get("/api/v1/services")
     header = answer.headers["X-Service-Notice"]
     assert header.isascii() and unquote(header.split("message*=UTF-8''", 1)[1]) == MESSAGE
-    assert set(answer.get_json()) == {"total", "page", "per_page", "items", "facets"}
+    assert set(answer.get_json()) == {"total", "page", "per_page", "items", "facets", "links"}
 
 
 def test_a_notice_set_for_a_later_day_is_not_shown_yet_and_bad_dates_are_refused(client, accounts):

@@ -60,6 +60,11 @@ ANSWERS = [
     ("/api/v1/statistics/series?format=csv", 200),
     ("/api/v1/statistics/series?by=year", 400),
     ("/api/v1/openapi.json", 200),
+    ("/api/v1/places?q=hoa+thuan", 200),
+    ("/api/v1/service-points", 200),
+    ("/api/v1/service-points/khong-co", 404),
+    ("/api/v1/life-events", 200),
+    ("/api/v1/statistics/index", 200),
 ]
 
 

@@ -340,7 +340,9 @@ def test_no_template_has_inline_script_or_style():
     offenders = []
     for path in TEMPLATES.rglob("*.html"):
         text = path.read_text()
-        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"<style|\sstyle=", text) \
+        # A JSON-LD data block is data, never run: the only script without src allowed.
+        if re.search(r"<script(?![^>]*\b(?:src=|type=\"application/ld\+json\"))[^>]*>", text) \
+                or re.search(r"<style|\sstyle=", text) \
                 or re.search(r"\son[a-z]+=", text):
             offenders.append(path.name)
     assert offenders == []

@@ -223,11 +223,11 @@ def test_bulk_import_writes_the_history_the_one_by_one_path_would(app, tmp_path)
     """The fast path computes intervals and monthly counts in memory: they equal what the
     history module rebuilds from the revisions alone, and each service has the create,
     publish and archive revisions with their dates."""
-    from catalogue.growth import count_monthly_changes
+    from catalogue.growth import count_monthly_deltas
     from catalogue.history import count_monthly_changes_from_history, rebuild_superseded
 
     _catalogue_with_history(tmp_path)
-    kept = count_monthly_changes(db.session)
+    kept = count_monthly_deltas(db.session)
     intervals = [(r.service_id, r.number, r.superseded_at) for r in db.session.scalars(
         select(Revision).order_by(Revision.service_id, Revision.number))]
     assert kept == count_monthly_changes_from_history(db.session)

@@ -90,6 +90,24 @@ NAMED_REF = {"type": "object", "required": ["code", "name"],
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 
 SCHEMAS: dict[str, Any] = {
+    "ServicePoint": {
+        "type": "object",
+        "required": ["code", "name", "kind", "commune", "address", "phone", "email", "opening_hours",
+                     "latitude", "longitude"],
+        "properties": {
+            "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string"},
+            "commune": {"oneOf": [{"type": "null"}, {
+                "type": "object", "required": ["slug", "name", "kind"],
+                "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
+                               "kind": {"type": "string"}}}]},
+            "address": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
+            "opening_hours": {"type": "array", "items": {
+                "type": "object", "required": ["days", "opens", "closes"],
+                "properties": {"days": {"type": "array", "items": {"type": "string"}},
+                               "opens": {"type": "string"}, "closes": {"type": "string"}}}},
+            "latitude": {"type": ["number", "null"]}, "longitude": {"type": ["number", "null"]},
+        },
+    },
     "Error": {
         "type": "object", "required": ["error"],
         "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
@@ -321,6 +339,73 @@ def openapi_document(server: str) -> dict[str, Any]:
                                         "text/csv": {"example": SERIES_CSV_EXAMPLE}}},
                     "304": NOT_MODIFIED,
                     "400": _error("Tháng sai dạng, ở tương lai, trước dịch vụ đầu tiên, by hoặc format lạ."),
+                    "503": unavailable,
+                },
+            }},
+            "/api/v1/statistics/index": {"get": {
+                "operationId": "getIndexReadiness",
+                "summary": "Chỉ số 1.1, 1.2, 1.3 và 3.1 (Quyết định 766/QĐ-TTg) tính được từ danh mục, "
+                           "cho tỉnh và từng cơ quan, tại một ngày",
+                "parameters": [AS_OF, IF_NONE_MATCH],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["as_of"]}, "Các chỉ số tại cuối ngày as_of.",
+                                 CACHE_HEADERS),
+                    "304": NOT_MODIFIED,
+                    "400": _error("Ngày sai dạng, ở tương lai hoặc trước dịch vụ đầu tiên (invalid_as_of)."),
+                    "503": unavailable,
+                },
+            }},
+            "/api/v1/places": {"get": {
+                "operationId": "findPlaces",
+                "summary": "Xã, phường hiện nay khớp với tên gõ vào, kể cả tên cũ trước 01/07/2025",
+                "parameters": [_query("q", "Tên xã, phường, huyện (cũ hoặc mới), có dấu hoặc không.",
+                                      {"type": "string"}), IF_NONE_MATCH],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["places"], "properties": {
+                        "places": {"type": "array", "items": {
+                            "type": "object", "required": ["slug", "name", "kind"],
+                            "properties": {"slug": {"type": "string"}, "name": {"type": "string"},
+                                           "kind": {"type": "string"}}}}}},
+                        "Các xã, phường.", CACHE_HEADERS),
+                    "304": NOT_MODIFIED,
+                    "400": bad_request,
+                    "503": unavailable,
+                },
+            }},
+            "/api/v1/service-points": {"get": {
+                "operationId": "listServicePoints", "summary": "Nơi tiếp nhận hồ sơ trực tiếp",
+                "parameters": [IF_NONE_MATCH],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["service_points"], "properties": {
+                        "service_points": {"type": "array", "items": _ref("ServicePoint")}}},
+                        "Các điểm tiếp nhận.", CACHE_HEADERS),
+                    "304": NOT_MODIFIED,
+                    "503": unavailable,
+                },
+            }},
+            "/api/v1/service-points/{code}": {"get": {
+                "operationId": "getServicePoint", "summary": "Một điểm tiếp nhận hồ sơ",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}},
+                               IF_NONE_MATCH],
+                "responses": {
+                    "200": _json(_ref("ServicePoint"), "Điểm tiếp nhận.", CACHE_HEADERS),
+                    "304": NOT_MODIFIED,
+                    "404": _error("Không có điểm tiếp nhận mang mã này."),
+                    "503": unavailable,
+                },
+            }},
+            "/api/v1/life-events": {"get": {
+                "operationId": "listLifeEvents",
+                "summary": "Sự kiện cuộc sống (có con nhỏ, kết hôn…) và các dịch vụ của mỗi sự kiện",
+                "parameters": [IF_NONE_MATCH],
+                "responses": {
+                    "200": _json({"type": "object", "required": ["life_events"], "properties": {
+                        "life_events": {"type": "array", "items": {
+                            "type": "object", "required": ["code", "name", "services"],
+                            "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                           "services": {"type": "array", "items": {"type": "string"}}}}}}},
+                        "Các sự kiện cuộc sống.", CACHE_HEADERS),
+                    "304": NOT_MODIFIED,
                     "503": unavailable,
                 },
             }},

@@ -32,8 +32,6 @@ from . import bp
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 CSV_COLUMNS = ("month", "day", "published_total", "online_total", *(f"level_{lv}" for lv in LEVELS))
-# Keys of a growth point added by the scheme in force, when growth gives them.
-SCHEME_KEYS = ("scheme", "by_online_kind")
 
 
 def parse_month(value: str | None, name: str, label: str) -> str | None:
@@ -81,9 +79,11 @@ def _point(p: MonthPoint) -> dict[str, Any]:
         "month": p.month, "day": p.day.isoformat(), "published_total": sum(p.by_level.values()),
         "online_total": p.online, "by_level": {str(level): n for level, n in p.by_level.items()},
     }
-    for key in SCHEME_KEYS:
-        if getattr(p, key, None) is not None:
-            item[key] = getattr(p, key)
+    # The scheme in force that month, as the statistics API names it; its kinds where it
+    # counts by them (Decree 42/2022 and 224/2026).
+    item["scheme"] = p.scheme.code
+    if p.scheme.by_kind:
+        item["by_online_kind"] = dict(p.by_kind)
     return item
 
 
