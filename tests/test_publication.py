@@ -72,7 +72,7 @@ def _visible(client: Any) -> dict[str, bool]:
         page = client.get(f"/services/{code}").status_code == 200
         api = client.get(f"/api/v1/services/{code}").status_code == 200
         listed = f'href="/services/{code}"' in text_of(client.get(f"/services?q={word}"))
-        searched = client.get(f"/api/v1/services?q={word}").get_json()["total"] == 1
+        searched = code in [i["code"] for i in client.get(f"/api/v1/services?q={word}").get_json()["items"]]
         suggested = bool(client.get(f"/api/v1/suggest?q={word}").get_json()["suggestions"])
         agency = f'/services/{code}"' in text_of(client.get("/agencies/so-tu-phap"))
         views = {page, api, listed, searched, suggested, agency}

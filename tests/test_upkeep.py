@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from catalogue.clock import today_vn
 from catalogue.models import Service
 from catalogue.transfer import export_catalogue
 from portal.extensions import db
@@ -41,7 +42,7 @@ def test_confirming_an_entry_unchanged_sets_reviewed_at_and_the_public_page_show
     assert answer.status_code == 303
     service = _service()
     assert service.reviewed_at is not None and len(service.revisions) == 2  # no content revision
-    today = datetime.now(UTC).astimezone().strftime("%d/%m/%Y")[:2]
+    today = today_vn().strftime("%d/%m/%Y")[:2]  # the page shows Vietnam's date
     page = public.get(f"/services/{CODE}").get_data(as_text=True)
     assert "Rà soát lần cuối: " in page and today in page.split("Rà soát lần cuối: ", 1)[1][:2]
     assert public.get(f"/api/v1/services/{CODE}").get_json()["reviewed_at"].endswith("+07:00")
@@ -75,7 +76,7 @@ def test_the_review_list_shows_the_agencys_entries_not_reviewed_for_twelve_month
 
 
 def test_publishing_counts_as_a_review(client, accounts, make_service):
-    service = make_service()
+    service = make_service(partial_reason="presence")  # publishable today (Decree 224/2026)
     sign_in(client, "tuphap@daklak.gov.vn")
     token = csrf_of(client, f"/manage/services/{CODE}/edit")
     client.post(f"/manage/services/{CODE}/publish", data={"csrf_token": token, "version": service.version})
