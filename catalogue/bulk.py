@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from .history import Key, add_monthly, counted_interval, move_monthly
 from .models import ChangeLog, Revision, Service, Status, now_utc
-from .operations import Actor, Lookups, apply_content, content_of, record_of, revision_state
+from .operations import CONTENT_KEYS, Actor, Lookups, apply_content, iso, record_of, revision_state
 
 _SKIPPED = {"id", "agency_id", "field_id"}
 
@@ -95,20 +95,25 @@ class BulkServiceWriter:
         apply_content(service, clean, self.lookups)
         service.status, service.published_at = Status.DRAFT, None
         service.created_at = service.updated_at = now
-        created = {k: [None, v] for k, v in content_of(service).items() if v not in (None, "", [])}
+        # The record is built once: publish and archive change only the status and the
+        # two timestamps, so their snapshots are copies with those keys set (as record_of
+        # would give them; the content parts are shared, never changed, only serialised).
+        first = record_of(service)
+        created = {k: [None, v] for k in CONTENT_KEYS if (v := first[k]) not in (None, "", [])}
         steps: list[tuple[str, datetime, dict[str, Any], dict[str, Any]]] = [
-            ("create", now, created, record_of(service))]
+            ("create", now, created, first)]
         status = clean["status"]
         if status != Status.DRAFT:
             published: datetime = clean.get("published_at") or now
             service.status, service.published_at, service.updated_at = Status.PUBLISHED, published, published
             steps.append(("publish", published, {"status": [Status.DRAFT, Status.PUBLISHED]},
-                          record_of(service)))
+                          {**first, "status": Status.PUBLISHED, "published_at": iso(published),
+                           "updated_at": iso(published)}))
             if status == Status.ARCHIVED:
                 archived = max(clean.get("updated_at") or now, published)
                 service.status, service.updated_at = Status.ARCHIVED, archived
                 steps.append(("archive", archived, {"status": [Status.PUBLISHED, Status.ARCHIVED]},
-                              record_of(service)))
+                              {**steps[-1][3], "status": Status.ARCHIVED, "updated_at": iso(archived)}))
         if clean.get("updated_at"):
             service.updated_at = clean["updated_at"]
         service.version = len(steps)

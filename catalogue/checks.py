@@ -51,6 +51,10 @@ CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 # Whitespace and control characters anywhere in a link: browsers drop tabs and newlines
 # from URLs, so "/\t/evil.example" would be followed as "//evil.example".
 _UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f\u0080-\u009f\\]")
+# Compiled once (re's own cache is a dict look-up per call on the bulk path).
+_INTEGER = re.compile(r"\s*-?\d{1,9}\s*")
+_DECIMAL = re.compile(r"-?\d{1,6}(?:\.\d{1,3})?")
+_ISO_DATE = re.compile(r"\s*\d{4}-\d{2}-\d{2}\s*")
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def as_int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
+    if isinstance(value, str) and _INTEGER.fullmatch(value):
         return int(value)
     return None
 
@@ -114,7 +118,7 @@ def as_number(value: Any) -> float | int | None:
         return None
     if isinstance(value, str):
         text = value.strip().replace(",", ".")
-        if not re.fullmatch(r"-?\d{1,6}(?:\.\d{1,3})?", text):
+        if not _DECIMAL.fullmatch(text):
             return None
         value = float(text)
     if isinstance(value, int):
@@ -213,7 +217,7 @@ def iso_date(c: Checker, key: str, value: Any) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:

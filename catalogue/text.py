@@ -17,6 +17,19 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 # Control characters other than newline and tab never belong in catalogue text, nor lone
 # surrogates (JSON can spell them, "\ud800"; no database can store them).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+# Anything the steps of clean_text below would change other than the outer trim: a
+# control character, a carriage return, a space other than one plain " ", white space
+# next to a newline, three newlines. Text without it (nearly all real text) needs only
+# strip(): one scan instead of five passes (bulk import cleans millions of values).
+_ODD_CHARACTER = re.compile(r"[\r\t\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\u00a0\u2000-\u200b\u3000]")
+_SPACE_AT_NEWLINE = re.compile(r"[^\S\n]\n|\n[^\S\n]")
+
+
+def _tidy(value: str) -> bool:
+    """True when clean_text's steps would change nothing but the outer white space."""
+    if "  " in value or _ODD_CHARACTER.search(value):
+        return False
+    return "\n" not in value or ("\n\n\n" not in value and not _SPACE_AT_NEWLINE.search(value))
 
 
 # Unicode's stream-safe text format (UAX #15): at most 30 combining marks in a row, a
@@ -53,6 +66,8 @@ def clean_text(value: str) -> str:
     """NFC-normalise, drop control characters, collapse runs of spaces, trim."""
     if not unicodedata.is_normalized("NFC", value):  # a fast check, linear in any case
         value = unicodedata.normalize("NFC", stream_safe(value))
+    if _tidy(value):
+        return value.strip()
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = _CONTROL.sub("", value)
     value = _SPACES.sub(" ", value)
