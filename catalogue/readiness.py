@@ -146,10 +146,14 @@ def _sql(dialect: str) -> str:
         def micro(c: str) -> str:
             return f"(CAST(strftime('%s', {c}) AS INTEGER) * 1000000 + CAST(substr({c}, 21, 6) AS INTEGER))"
         day = "CAST(julianday(decision_date) - 1721424.5 AS INTEGER)"
+        # A plain scan: through ix_revision_state (no service_id in it) every row is
+        # looked up in the table again, twice as slow for the two thirds of the rows kept.
+        source = f"{Revision.__tablename__} NOT INDEXED"
     else:  # PostgreSQL: naive UTC timestamps, extract(epoch) is exact (numeric)
         def micro(c: str) -> str:
             return f"CAST(extract(epoch from {c}) * 1000000 AS BIGINT)"
         day = "(decision_date - DATE '0001-01-01' + 1)"
+        source = Revision.__tablename__
     status = Status.PUBLISHED.value
     assert status.isidentifier()  # a constant of ours, safe to write in the query
     return (
@@ -160,7 +164,7 @@ def _sql(dialect: str) -> str:
         f"COALESCE(missing_parts, -1), COALESCE({day}, -1), "
         f"CASE online_kind WHEN 'full' THEN {FULL} WHEN 'partial' THEN {PARTIAL} ELSE {NONE} END, "
         f"CASE WHEN partial_reason IN ('presence', 'verification') THEN 1 ELSE 0 END "
-        f"FROM {Revision.__tablename__} WHERE status = '{status}'"
+        f"FROM {source} WHERE status = '{status}'"
     )
 
 
