@@ -81,6 +81,9 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # the connection is gone; the session is discarded at teardown
             pass
+        # The page chrome would read the downtime notice: the database just failed, so
+        # do not wait for it a second time (portal/notice.py reads this first).
+        request._site_notice = None
         return database_unavailable_page()
 
     for error in UNAVAILABLE_ERRORS:

@@ -69,7 +69,7 @@ def test_demo_shows_661_online_services(browser: Any, live_server: str, runner: 
         page = context.new_page()
         page.device = name
         # Decree 43 in July 2011: the province's figure; today Decree 224 counts its own.
-        for query, figure in (("?as_of=2011-07-07", "661"), ("", "817")):
+        for query, figure in (("?as_of=2011-07-07", "661"), ("", "816")):
             page.goto(f"{live_server}/statistics{query}")
             assert page.locator("#online-total").inner_text() == figure
         assert page.locator(".growth-chart svg polygon").count() >= 1

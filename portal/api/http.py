@@ -24,6 +24,7 @@ import hashlib
 from importlib import metadata
 
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from catalogue.clock import today_vn
 from catalogue.freshness import catalogue_stamp
@@ -101,7 +102,12 @@ def add_open_headers(response: Response) -> Response:
         return response
     response.headers.update(CORS_HEADERS)
     if response.status_code == 200 and "ETag" not in response.headers:
-        _caching_headers(response)
+        try:
+            _caching_headers(response)
+        except SQLAlchemyError:
+            # An answer that needs no database (the OpenAPI document) while the database
+            # is down: served, but without a validator, rather than turned into a 500.
+            response.headers["Cache-Control"] = "no-store"
     elif response.status_code >= 400:
         response.headers["Cache-Control"] = "no-store"
     return response
