@@ -91,7 +91,14 @@ def all_communes(session: Session) -> list[Commune]:
     return sorted(session.scalars(select(Commune)), key=lambda c: sort_key(c.name))
 
 
+# A commune's slug as the data has it: anything else (a NUL byte, which PostgreSQL refuses
+# in a query, or a name typed) is no slug, and is not sent to the database.
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,64}$")
+
+
 def find_commune(session: Session, slug: str) -> Commune | None:
+    if not SLUG_RE.match(slug):
+        return None
     return session.scalar(select(Commune).where(Commune.slug == slug)
                           .options(selectinload(Commune.old_places)))
 

@@ -143,6 +143,8 @@ def all_points(session: Session) -> list[ServicePoint]:
 
 
 def find_point(session: Session, code: str) -> ServicePoint | None:
+    if "\x00" in code or len(code) > 64:  # never a code; PostgreSQL refuses a NUL in a query
+        return None
     return session.scalar(select(ServicePoint).where(ServicePoint.code == code))
 
 

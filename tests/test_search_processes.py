@@ -154,8 +154,8 @@ def test_postgresql_commits_out_of_id_order_and_nothing_is_missed(app, make_serv
         pytest.skip("SQLite serialises writers: ids cannot commit out of order")
     from sqlalchemy.orm import Session
 
-    make_service(status="draft")  # Đăng ký khai sinh, not yet public
-    make_service(status="draft", code="1.000894", name="Đăng ký kết hôn")
+    make_service(status="draft", partial_reason="presence")  # Đăng ký khai sinh, not yet public
+    make_service(status="draft", code="1.000894", name="Đăng ký kết hôn", partial_reason="presence")
     assert codes("dang ky") == []
     slow, fast = Session(db.engine), Session(db.engine)
     try:
