@@ -30,9 +30,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
+
+from bench.scratch_schema import scratch_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = [sys.executable, "-m", "flask", "--app", "portal"]
@@ -133,18 +134,7 @@ def database(kind: str, pg_url: str | None, tmp: Path, name: str) -> tuple[str, 
     if kind == "sqlite":
         return f"sqlite:///{tmp / f'{name}.db'}", lambda: None
     assert pg_url
-    schema = f"bulk_{name}_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(pg_url)
-    with engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
-
-    sep = "&" if "?" in pg_url else "?"
-    return f"{pg_url}{sep}options={quote(f'-csearch_path={schema}')}", drop
+    return scratch_schema(pg_url, f"bulk_{name}_{uuid.uuid4().hex[:8]}")
 
 
 def portal_env(url: str, instance: Path) -> dict[str, str]:

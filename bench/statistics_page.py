@@ -36,11 +36,11 @@ import time  # noqa: E402
 import uuid  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 from typing import Any  # noqa: E402
-from urllib.parse import quote  # noqa: E402
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch_schema import scratch_schema  # noqa: E402
 from catalogue import workdays  # noqa: E402
 from catalogue.clock import start_of_day  # noqa: E402
 from catalogue.history import rebuild_superseded  # noqa: E402
@@ -232,18 +232,7 @@ def _database(tmp: Path) -> tuple[str, Any]:
     """A fresh database: a SQLite file, or a PostgreSQL schema dropped by the cleanup."""
     base = os.environ.get("DATABASE_URL", "").strip()
     if base and make_url(base).get_backend_name() == "postgresql":
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        engine = create_engine(base)
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-        def drop() -> None:
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
-
-        sep = "&" if "?" in base else "?"
-        return f"{base}{sep}options={quote(f'-csearch_path={schema}')}", drop
+        return scratch_schema(base, f"bench_{uuid.uuid4().hex[:10]}")
     return f"sqlite:///{tmp / 'bench.db'}", lambda: None
 
 
