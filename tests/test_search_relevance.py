@@ -57,13 +57,13 @@ ISSUE_QUERIES = {
     "mất bằng lái xe": "3.000348",
 }
 
-# Floors under what the ranking measures today: on this demo (723 services) MRR@10 0.913,
-# hit@3 97.1 %, nDCG@10 0.934; on the demo "from 2010 to today" (1,045 published) 0.886,
-# 95.6 %, 0.907; on every record of the shared data 0.887, 95.0 %, 0.906. Raise them when
-# the ranking gets better.
-FLOOR_MRR = 0.86
-FLOOR_HIT3 = 0.92
-FLOOR_NDCG = 0.88
+# Floors under what the ranking measures today: on the demo "from 2010 to today" (1,045
+# published) MRR@10 0.908, hit@3 96.5 %, nDCG@10 0.918; on every record of the shared data
+# 0.902, 95.6 %, 0.913. The issue's aim is MRR@10 0.9 and hit@3 90 %. Raise them when the
+# ranking gets better.
+FLOOR_MRR = 0.90
+FLOOR_HIT3 = 0.93
+FLOOR_NDCG = 0.90
 
 
 @pytest.mark.slow
@@ -153,3 +153,28 @@ def test_did_you_mean_looks_up_a_bounded_number_of_words(catalogue):
     assert corrections(view, long_words) == {}
     result = search_services(db.session, SearchQuery(q=" ".join(words)))
     assert result.total == len(result.hits)
+
+
+def test_a_word_that_only_folds_like_a_question_word_still_counts(make_service):
+    card = publish(make_service, "ket-hon", code="the-can-cuoc", name="Tích hợp thông tin trên thẻ căn cước",
+                   summary="Cập nhật thông tin trên thẻ.")
+    other = publish(make_service, "ket-hon", code="the-bhyt", name="Cấp thẻ bảo hiểm y tế",
+                    summary="Thẻ cho người tham gia.")
+    # "cần" is a question word; "căn", and "can" beside "cuoc", are not
+    assert [c.alternatives[0].words for c in parse_query("thẻ căn cước").meaningful] == [
+        ("the",), ("can",), ("cuoc",)]
+    assert codes("tich hop the bhyt vao can cuoc")[0] == card.code
+    contest = publish(make_service, "ket-hon", code="cuoc-thi", name="Tổ chức cuộc thi")
+    assert codes("can cuoc") == [card.code]  # not "cuộc" alone: "cần" is not meant
+    assert contest.code in codes("cuoc thi")
+    assert codes("tích hợp thẻ bhyt vào căn cước")[0] == card.code
+    # typed without marks beside a word no name holds it with, "can" is still "cần"
+    assert codes("the bhyt can nhung gi")[0] == other.code
+
+
+def test_among_equals_a_service_for_citizens_comes_before_one_only_for_organisations(make_service):
+    business = publish(make_service, "ket-hon", code="A.1", name="Cấp giấy chứng nhận quyền sử dụng đất",
+                       audience="business")
+    citizens = publish(make_service, "ket-hon", code="B.1", name="Cấp giấy chứng nhận quyền sử dụng đất",
+                       audience="citizen")
+    assert codes("so do")[:2] == [citizens.code, business.code]

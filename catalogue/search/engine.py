@@ -7,7 +7,8 @@ matched in the name, code, agency and body; a service's score is its coverage of
 meaningful words (rare words and the name weigh more), then the phrase standing in the
 name, the share of the name the query holds, BM25 per clause (name and code 3, agency
 1.5, body 1), the typed diacritics ("bản" above "bán"), a small penalty for a variant
-procedure not asked for and a small bonus for popularity. Most words suffice: services
+procedure not asked for, a smaller one for a service only for organisations, and a small
+bonus for popularity. Most words suffice: services
 matching all but a third of the clauses are found. Each facet is counted over the
 matches with every *other* filter applied.
 """
@@ -27,15 +28,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..clock import today_vn
 from ..publication import day_number
-from ..vocabulary import AUDIENCES, FACETS, ONLINE_KINDS, TIERS
-from .analysis import bigrams
+from ..vocabulary import AUDIENCES, FACETS, ONLINE_KINDS, TIERS, Audience
+from .analysis import bigrams, has_marks
 from .build import build_generation
 from .generations import IndexHome
 from .query import ParsedQuery, parse_query
 from .schema import MATCH_FIELDS
 from .state import IndexUnavailable
 from .sync import RebuildNeeded, apply_changes, needs_sync
-from .understanding import MODIFIERS, Alternative, Clause
+from .understanding import MODIFIERS, VOCABULARY, Alternative, Clause
 from .view import View
 
 K1 = 1.2
@@ -55,6 +56,11 @@ MAX_CORRECTIONS = 4
 CORRECTION_SECONDS = 0.025
 FUZZY_WEIGHT = 0.7
 MODIFIER_PENALTY = 8.0
+# Most people who search are citizens: among services equally relevant, one only for
+# organisations and businesses ranks a little lower ("sổ đỏ": a household's land
+# certificate before an organisation's).
+AUDIENCE_WEIGHT = 2.0
+BUSINESS_ONLY = AUDIENCES.index(Audience.BUSINESS.value)
 T = TypeVar("T")
 
 
@@ -206,6 +212,7 @@ class SearchEngine:
     def _search(self, view: View, pq: ParsedQuery, filters: dict[str, int], sort: str,
                 start: int, stop: int, views: np.ndarray,
                 terms: TermFacets | None = None) -> Outcome:
+        pq = with_names_kept(view, pq)
         fixes = corrections(view, pq) if not pq.empty else {}
         idx, score = evaluate(view, with_corrections(pq, fixes))
         score = score + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
@@ -438,6 +445,7 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     for word in pq.exact:
         _add_bonus(view, idx, score, "name_exact", word, EXACT_WEIGHT / len(pq.exact), scaled=False)
     score += PHRASE_WEIGHT * phrase_bonus(view, pq, idx)
+    score -= AUDIENCE_WEIGHT * (view.cols["audience"][idx] == BUSINESS_ONLY)
     return idx.astype(np.int32), score.astype(np.float32)
 
 
@@ -545,6 +553,32 @@ def corrections(view: View, pq: ParsedQuery) -> dict[str, str]:
         if best is not None:
             fixes[word] = best[2]
     return fixes
+
+
+def with_names_kept(view: View, pq: ParsedQuery) -> ParsedQuery:
+    """Question words typed without marks are ambiguous: "can" is "cần" (need) or "căn"
+    (of "căn cước"), "di" is "đi" or "di" (of "di chúc"), "cho" is "cho" or part of "cho
+    thuê"). One typed as a question word is written ("cho", "khi") is that word; an
+    ambiguous one stays meaningful when it stands beside a meaningful neighbour in some
+    service's name: "can cuoc" is a phrase of names, "can nhung" is not."""
+    if not any(c.stop for c in pq.clauses):
+        return pq
+    words = list(pq.sequence)
+    stop_at = []
+    for clause in pq.clauses:
+        stop_at += [clause.stop] * clause.span
+    clauses, at, changed = [], 0, False
+    for clause in pq.clauses:
+        typed = pq.typed[at].lower()
+        if (clause.stop and clause.span == 1 and not has_marks(typed)
+                and typed not in VOCABULARY.question_forms):
+            pairs = [f"{words[j]}_{words[at]}" if j < at else f"{words[at]}_{words[j]}"
+                     for j in (at - 1, at + 1) if 0 <= j < len(words) and not stop_at[j]]
+            if any(view.doc_frequency("name_pairs", pair) for pair in pairs):
+                clause, changed = Clause(clause.alternatives, clause.span), True
+        clauses.append(clause)
+        at += clause.span
+    return replace(pq, clauses=tuple(clauses)) if changed else pq
 
 
 def with_corrections(pq: ParsedQuery, fixes: dict[str, str]) -> ParsedQuery:

@@ -61,4 +61,4 @@ def parse_query(q: str | None) -> ParsedQuery:
         if w not in unique:
             unique.append(w)
     return ParsedQuery(typed=typed, folded=unique, sequence=folded, exact=sorted(set(exact)),
-                       pairs=bigrams(folded), truncated=truncated, clauses=clauses_of(folded))
+                       pairs=bigrams(folded), truncated=truncated, clauses=clauses_of(folded, typed=typed))

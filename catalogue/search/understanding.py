@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .analysis import WORD, fold_text
+from .analysis import WORD, fold_text, has_marks, nfc
 
 VOCABULARY_FILE = Path(__file__).with_name("vocabulary.toml")
 EXPANSION_WEIGHT = 0.8
@@ -49,6 +49,7 @@ class Clause:
 class Vocabulary:
     rules: dict[tuple[str, ...], tuple[tuple[str, ...], ...]]  # key -> expansions
     question: frozenset[tuple[str, ...]]
+    question_forms: frozenset[str]        # the question words as written, marks kept
     canonical: dict[str, str]             # spelling variant -> the form keys use
     variants: dict[str, tuple[str, ...]]  # word -> its other spellings
     longest: int
@@ -83,10 +84,13 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
                 words = _words(meaning)
                 if words and words != key_words and words not in rules.setdefault(key_words, []):
                     rules[key_words].append(words)
-    question = frozenset(canon(_words(p)) for p in data.get("question_words", {}).get("phrases", []))
+    phrases = data.get("question_words", {}).get("phrases", [])
+    question = frozenset(canon(_words(p)) for p in phrases)
     question = frozenset(q for q in question if q)
+    forms = frozenset(w for p in phrases for w in WORD.findall(nfc(p).lower()))
     longest = max([len(k) for k in rules] + [len(q) for q in question] + [1])
-    return Vocabulary({k: tuple(v) for k, v in rules.items()}, question, canonical, variants, longest)
+    return Vocabulary({k: tuple(v) for k, v in rules.items()}, question, forms, canonical, variants,
+                      longest)
 
 
 VOCABULARY = load_vocabulary()
@@ -106,19 +110,32 @@ MODIFIERS = _modifiers()
 
 
 def clauses_of(sequence: list[str] | tuple[str, ...], vocabulary: Vocabulary | None = None,
-               ) -> tuple[Clause, ...]:
-    """The clauses of a query's folded words, in order."""
+               typed: list[str] | tuple[str, ...] | None = None) -> tuple[Clause, ...]:
+    """The clauses of a query's folded words, in order. ``typed`` (the words as typed,
+    aligned with ``sequence``) lets a word typed with other marks than a question word's
+    stay meaningful: "căn" is not "cần", though both fold to "can"."""
+    marked = _marked(sequence, typed)
     if vocabulary is None:
-        return _default_clauses(tuple(sequence))
-    return _clauses(tuple(sequence), vocabulary)
+        return _default_clauses(tuple(sequence), marked)
+    return _clauses(tuple(sequence), vocabulary, marked)
+
+
+def _marked(sequence: list[str] | tuple[str, ...], typed: list[str] | tuple[str, ...] | None,
+            ) -> tuple[str | None, ...]:
+    """Per word, its lowercase typed form when it carries marks, else None (ambiguous)."""
+    if typed is None or len(typed) != len(sequence):
+        return (None,) * len(sequence)
+    return tuple(nfc(t).lower() if has_marks(t) else None for t in typed)
 
 
 @lru_cache(maxsize=4096)
-def _default_clauses(sequence: tuple[str, ...]) -> tuple[Clause, ...]:
-    return _clauses(sequence, VOCABULARY)
+def _default_clauses(sequence: tuple[str, ...], marked: tuple[str | None, ...]) -> tuple[Clause, ...]:
+    return _clauses(sequence, VOCABULARY, marked)
 
 
-def _clauses(sequence: tuple[str, ...], vocabulary: Vocabulary) -> tuple[Clause, ...]:
+def _clauses(sequence: tuple[str, ...], vocabulary: Vocabulary,
+             marked: tuple[str | None, ...] | None = None) -> tuple[Clause, ...]:
+    marked = marked or (None,) * len(sequence)
     canon = tuple(vocabulary.canonical.get(w, w) for w in sequence)
     clauses: list[Clause] = []
     i, n = 0, len(sequence)
@@ -128,7 +145,8 @@ def _clauses(sequence: tuple[str, ...], vocabulary: Vocabulary) -> tuple[Clause,
             key = canon[i:i + size]
             if not rule_len and key in vocabulary.rules:
                 rule_len = size
-            if not question_len and key in vocabulary.question:
+            if (not question_len and key in vocabulary.question
+                    and all(m is None or m in vocabulary.question_forms for m in marked[i:i + size])):
                 question_len = size
             if rule_len and question_len:
                 break
