@@ -166,6 +166,26 @@ def test_the_api_full_record_has_every_new_key(client, make_service):
     assert body["online_kind"] == "full" and body["decision"] is None
 
 
+def test_the_summary_box_says_the_online_kind_in_force_before_the_old_level(client, make_service):
+    from datetime import datetime
+
+    from catalogue.clock import VIETNAM_TZ as VN
+    from catalogue.clock import frozen_at
+
+    make_service(status="published", level=4, online_kind="full")
+    with frozen_at(datetime(2026, 12, 2, 9, tzinfo=VN)):
+        box = _summary_box(client.get("/services/1.001193").get_data(as_text=True))
+    assert "Dịch vụ công trực tuyến: toàn trình" in box and "Nghị định 224/2026/NĐ-CP" in box
+    assert box.index("toàn trình") < box.index("Mức độ 4")  # the old level comes second
+    with frozen_at(datetime(2021, 6, 1, 9, tzinfo=VN)):  # Decree 43 alone was in force
+        box = _summary_box(client.get("/services/1.001193").get_data(as_text=True))
+    assert "Mức độ 4" in box and "toàn trình" not in box
+
+
+def _summary_box(html: str) -> str:
+    return html[html.index('id="tom-tat"'):html.index("</section>", html.index('id="tom-tat"'))]
+
+
 def test_the_editing_form_saves_the_new_keys(client, accounts, make_service):
     service = make_service()
     sign_in(client, "tuphap@daklak.gov.vn")

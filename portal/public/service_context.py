@@ -6,9 +6,11 @@ from __future__ import annotations
 from flask import current_app
 
 from catalogue.classification import classification_history, history_line
+from catalogue.clock import today_vn
 from catalogue.directory import ancestors_of
 from catalogue.life_events import related_services
 from catalogue.models import Service
+from catalogue.schemes import scheme_on
 
 from ..extensions import db
 from .places import service_place
@@ -26,6 +28,7 @@ def service_context(found: Service) -> dict[str, object]:
         "ancestors": ancestors_of(found.agency),
         "classification": periods,
         "classification_line": history_line(periods),
+        "scheme_now": scheme_on(today_vn()),  # how the summary box names the online kind
         "place": service_place(found),
         "related": related_services(db.session, found),
     }
