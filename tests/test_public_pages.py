@@ -267,6 +267,9 @@ def test_sitemap_lists_public_pages_only(client, catalogue):
     assert "<loc>http://localhost/agencies/so-tu-phap</loc>" in xml
     assert "9.000001" not in xml and "9.000002" not in xml
     assert re.search(r"<lastmod>\d{4}-\d\d-\d\d</lastmod>", xml)
+    # places and life events are pages people look for too
+    assert "<loc>http://localhost/communes</loc>" in xml
+    assert "<loc>http://localhost/life-events/co-con-nho</loc>" in xml
     robots = text_of(client.get("/robots.txt"))
     assert "Sitemap: http://localhost/sitemap.xml" in robots
 

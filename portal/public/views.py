@@ -15,8 +15,11 @@ from catalogue.directory import (
     published_services_for_sitemap,
     published_services_of,
 )
+from catalogue.life_events import bundles_of
+from catalogue.life_events import vocabulary as life_event_vocabulary
 from catalogue.models import Agency
 from catalogue.operations import find_service
+from catalogue.places import all_communes
 from catalogue.search import SearchQuery
 from catalogue.statistics import count_by_level, online_total
 from catalogue.usage import most_viewed_services
@@ -146,7 +149,8 @@ def sitemap():
     agency_codes = list(db.session.scalars(select(Agency.code).order_by(Agency.code)))
     xml = render_template(
         "public/sitemap.xml", services=published_services_for_sitemap(db.session),
-        agency_codes=agency_codes,
+        agency_codes=agency_codes, commune_slugs=[c.slug for c in all_communes(db.session)],
+        events=[(e.code, [b.code for b in bundles_of(e.code)]) for e in life_event_vocabulary().events],
     )
     return Response(xml, mimetype="application/xml")
 
