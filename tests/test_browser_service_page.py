@@ -65,6 +65,8 @@ def test_birth_registration_reads_in_a_citizens_order(page, live_server, birth):
     heads = table.locator("tbody th").all_inner_texts()
     assert heads == ["Trực tuyến", "Dịch vụ bưu chính", "Trực tiếp"]
     assert table.locator("tbody tr").first.locator("td").nth(1).inner_text() == "Miễn phí"
+    # ... read whole at either width: on a phone each channel is a card, no sideways scroll
+    assert page.locator(".channels-wrap").evaluate("el => el.scrollWidth <= el.clientWidth + 1")
 
     # The dossier: papers to submit and to show, each case under its own heading.
     dossier = page.locator("#ho-so")
