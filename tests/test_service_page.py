@@ -43,7 +43,7 @@ def test_parts_come_in_a_citizens_order_with_cases_and_notes(client, make_servic
              'id="can-cu"', 'id="thong-tin"']
     assert [page.index(m) for m in marks] == sorted(page.index(m) for m in marks)
     # Channels: online first, each with its own time and fee; half a day is written 0,5.
-    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td>([^<]+)', page)
+    rows = re.findall(r'<th scope="row">([^<]+)</th>\s*<td[^>]*>([^<]+)', page)
     assert rows == [("Trực tuyến", "1 ngày làm việc "), ("Trực tiếp", "0,5 ngày làm việc ")]
     assert "50.000 đồng" in page and "Miễn phí" in page
     # The dossier: always-needed papers, then the case under its heading; show apart.
