@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 
 import numpy as np
 from sqlalchemy import func, select
@@ -188,7 +189,7 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
         rows = cursor.fetchall()
     finally:
         cursor.close()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 10)
+    table = np.fromiter(chain.from_iterable(rows), np.int64, count=10 * len(rows)).reshape(-1, 10)
     sid, aid = table[:, 0], table[:, 1]
     begins, superseded, applies_from, applies_until = table[:, 2], table[:, 3], table[:, 4], table[:, 5]
     start_us = np.maximum(begins, applies_from)
@@ -285,16 +286,25 @@ def _figures(iv: Intervals, mask: np.ndarray) -> Figures:
 
 
 def _series(iv: Intervals, days: Sequence[date]) -> list[tuple[date, Figures]]:
-    """:func:`_figures` on each of ``days`` in one pass: a matrix of which interval holds
-    on which day, multiplied by the indicators' flags (one product instead of a mask and
-    six sums per day)."""
+    """:func:`_figures` on each of ``days`` without a mask per day: an interval holds at
+    ``t`` when ``start < t <= end``, and as every interval kept ends after it starts, the
+    intervals holding at ``t`` are those started before ``t`` less those ended before it.
+    Both are counted, flag by flag, with running sums over the intervals sorted by start
+    and by end, read where ``t`` falls (two sorts for the whole chart)."""
     if not days:
         return []
     instants = np.array([end_of_day(day).timestamp() for day in days])
-    holds = ((iv.start[:, None] < instants) & (iv.end[:, None] >= instants)).astype(np.float64)
     flags = np.stack([np.ones(len(iv.start), bool), iv.ok_11, iv.ok_12, iv.ok_13, iv.kind > NONE,
-                      iv.kind == FULL, iv.eligible]).astype(np.float64)
-    counts = np.rint(flags @ holds).astype(np.int64)  # exact: sums of 0/1 well below 2**53
+                      iv.kind == FULL, iv.eligible]).astype(np.int64)
+
+    def before(bounds: np.ndarray) -> np.ndarray:
+        """Flags summed over the intervals whose ``bounds`` is before each instant."""
+        order = np.argsort(bounds, kind="stable")
+        sums = np.zeros((len(flags), len(order) + 1), np.int64)
+        np.cumsum(flags[:, order], axis=1, out=sums[:, 1:])
+        return sums[:, np.searchsorted(bounds[order], instants, side="left")]
+
+    counts = before(iv.start) - before(iv.end)
     out = []
     for k, day in enumerate(days):
         n, m11, m12, m13, online, full, eligible = (int(x) for x in counts[:, k])

@@ -15,7 +15,7 @@ from catalogue.clock import end_of_day, start_of_day
 from catalogue.history import rebuild_superseded
 from catalogue.models import Agency, Field, MonthlyChange, Revision, Service
 from catalogue.operations import Actor, change_status, create_service
-from catalogue.readiness import compute_readiness, year_ends
+from catalogue.readiness import compute_readiness
 from catalogue.validation import validate_service
 from catalogue.vocabulary import VIETNAM_TZ
 from catalogue.workdays import WorkCalendar
@@ -257,9 +257,16 @@ def test_indicators_equal_a_brute_force_count(app, catalogue_refs, histories, as
     db.session.flush()
 
     # Revisions are numbered in the order written: replay by number, not by date.
-    expected = brute_force(histories, end_of_day(as_of))
-    got = compute_readiness(db.session, as_of, CALENDAR, series_days=year_ends(as_of, as_of)).province
-    assert (got.services, got.i11.met, got.i12.met, got.i13.met, got.online.met, got.full.met,
-            got.full.total) == (expected["n"], expected["11"], expected["12"], expected["13"],
-                                expected["online"], expected["full"], expected["eligible"])
+    def figures(f: Any) -> tuple[int, ...]:
+        return f.services, f.i11.met, f.i12.met, f.i13.met, f.online.met, f.full.met, f.full.total
+
+    def brute(day: date) -> tuple[int, ...]:
+        expected = brute_force(histories, end_of_day(day))
+        return tuple(expected[k] for k in ("n", "11", "12", "13", "online", "full", "eligible"))
+
+    # The chart's days too: before, among and after the revisions.
+    chart = [date(2024, 12, 19), date(2024, 12, 24), as_of, date(2025, 1, 20)]
+    result = compute_readiness(db.session, as_of, CALENDAR, series_days=chart)
+    assert figures(result.province) == brute(as_of)
+    assert [(day, figures(f)) for day, f in result.series] == [(day, brute(day)) for day in chart]
     db.session.rollback()
