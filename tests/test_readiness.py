@@ -105,6 +105,33 @@ def test_a_missing_decision_date_costs_the_point(app, publish):
     assert failing(result, "1.2") == {"M1": "Chưa ghi ngày quyết định công bố"}
 
 
+def test_a_first_publication_shorter_than_a_second_still_counts(app, catalogue_refs):
+    # Published at 10:00:00.2 on Monday 10/11/2025, taken back to a draft 0.5 s later,
+    # published again on Monday 24/11: first public on the 10th, within 5 working days of
+    # its decision of that day; one taken back in the same microsecond never was public.
+    agency = catalogue_refs["agencies"][0].id
+    field = catalogue_refs["fields"][0].id
+    first = at_ten(date(2025, 11, 10)) + timedelta(microseconds=200_000)
+    again = at_ten(date(2025, 11, 24))
+    for sid, back in ((1, first + timedelta(microseconds=500_000)), (2, first)):
+        db.session.execute(insert(Service), [{
+            "id": sid, "code": f"S{sid}", "name": f"Thủ tục {sid}", "level": 2, "agency_id": agency,
+            "field_id": field, "tier": "province", "audience": "citizen", "status": "published",
+            "version": 3}])
+        db.session.execute(insert(Revision), [{
+            "service_id": sid, "number": n, "version": n, "action": "update", "actor": "t",
+            "recorded_at": at, "effective_at": at, "changes": {}, "snapshot": {}, "status": status,
+            "level": 2, "agency_id": agency, "field_id": field, "tier": "province", "audience": "citizen",
+            "online_kind": "none", "missing_parts": 0, "decision_date": date(2025, 11, 10),
+        } for n, (at, status) in enumerate(((first, "published"), (back, "draft"), (again, "published")), 1)])
+    rebuild_superseded(db.session)
+    db.session.flush()
+    result = compute_readiness(db.session, AS_OF, CALENDAR)
+    assert result.province.services == 2
+    assert set(failing(result, "1.2")) == {"S2"}
+    assert "sau 10 ngày làm việc" in failing(result, "1.2")["S2"]
+
+
 def test_completeness_and_online_kinds_by_agency(app, publish):
     d = date(2025, 6, 2)
     publish("K1", decided=d, effective=d, published=d, fees="")
