@@ -210,13 +210,14 @@ def _exact_firsts(cursor: Any, dialect: str, services: Sequence[int]) -> dict[in
     """The first instant (whole seconds, rounded down) each of ``services`` was public, to
     the microsecond: for the services with an interval within one second, which held (and
     may be the first) if its end is after its start by the microseconds."""
-    _, micro, _, later, earlier, source = _dialect_sql(dialect)
+    _, micro, _, later, earlier, _ = _dialect_sql(dialect)
     start, end = _bounds(micro, later, earlier)
     out: dict[int, int] = {}
-    for k in range(0, len(services), 500):
-        ids = ", ".join(str(int(x)) for x in services[k:k + 500])
-        cursor.execute(f"SELECT service_id, MIN({start}) FROM {source} WHERE status = '{_PUBLISHED}' "
-                       f"AND service_id IN ({ids}) AND {end} > {start} GROUP BY service_id")
+    for k in range(0, len(services), 5000):  # through the index on service_id
+        ids = ", ".join(str(int(x)) for x in services[k:k + 5000])
+        cursor.execute(f"SELECT service_id, MIN({start}) FROM {Revision.__tablename__} "
+                       f"WHERE status = '{_PUBLISHED}' AND service_id IN ({ids}) AND {end} > {start} "
+                       "GROUP BY service_id")
         out.update({int(sid): int(first) // 1_000_000 for sid, first in cursor.fetchall()})
     return out
 
