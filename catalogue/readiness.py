@@ -355,12 +355,12 @@ def _series(iv: Intervals, days: Sequence[date]) -> list[tuple[date, Figures]]:
         return []
     instants = np.array([end_of_day(day).timestamp() for day in days])
     flags = np.stack([np.ones(len(iv.start), bool), iv.ok_11, iv.ok_12, iv.ok_13, iv.kind > NONE,
-                      iv.kind == FULL, iv.eligible]).astype(np.int64)
+                      iv.kind == FULL, iv.eligible]).astype(np.int32)
 
     def before(bounds: np.ndarray) -> np.ndarray:
         """Flags summed over the intervals whose ``bounds`` is before each instant."""
-        order = np.argsort(bounds, kind="stable")
-        sums = np.zeros((len(flags), len(order) + 1), np.int64)
+        order = np.argsort(bounds)
+        sums = np.zeros((len(flags), len(order) + 1), np.int32)
         np.cumsum(flags[:, order], axis=1, out=sums[:, 1:])
         return sums[:, np.searchsorted(bounds[order], instants, side="left")]
 
