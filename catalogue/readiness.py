@@ -29,9 +29,12 @@ page's figures and its chart over the years share one read of the history.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
+from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
@@ -134,46 +137,96 @@ def _vn_days(seconds: np.ndarray) -> np.ndarray:
     return np.floor((seconds + _VN_OFFSET) / 86400).astype(np.int64) + _EPOCH_ORDINAL
 
 
-_NEVER = 2**62  # microseconds: a bound that is not given (NULL) reads as +-infinity
+_NEVER = 2**62  # seconds or microseconds: a bound that is not given (NULL) reads as +-infinity
 
 
-def _sql(dialect: str) -> str:
-    """One query, every value a number computed by the database (microseconds since the
-    epoch, day ordinals, kinds as small integers, NULL as a sentinel): the driver then hands
-    back plain integers that numpy takes in one call, with no per-value conversion in Python
-    (parsing 390,000 rows of text timestamps cost seconds at 100,000 services)."""
+_DAY_BITS = 22  # a day ordinal (up to 9999-12-31) fits in 22 bits
+
+
+def _dialect_sql(dialect: str) -> tuple[Callable[[str], str], Callable[[str], str], str, str, str, str]:
+    """How the query reads a timestamp column as whole seconds since the epoch (rounded
+    down) and as microseconds, a date as a day ordinal, and the table."""
     if dialect == "sqlite":  # stored as text 'YYYY-MM-DD HH:MM:SS.ffffff', naive UTC
+        # unixepoch (SQLite 3.38) reads the text a third faster than strftime('%s').
+        modern = sqlite3.sqlite_version_info >= (3, 38)
+
+        def seconds(c: str) -> str:
+            return f"unixepoch({c})" if modern else f"CAST(strftime('%s', {c}) AS INTEGER)"
+
         def micro(c: str) -> str:
-            return f"(CAST(strftime('%s', {c}) AS INTEGER) * 1000000 + CAST(substr({c}, 21, 6) AS INTEGER))"
+            return f"({seconds(c)} * 1000000 + CAST(substr({c}, 21, 6) AS INTEGER))"
         day = "CAST(julianday(decision_date) - 1721424.5 AS INTEGER)"
         # A plain scan: through ix_revision_state (no service_id in it) every row is
         # looked up in the table again, twice as slow for the two thirds of the rows kept.
-        source = f"{Revision.__tablename__} NOT INDEXED"
-    else:  # PostgreSQL: naive UTC timestamps, extract(epoch) is exact (numeric)
-        def micro(c: str) -> str:
-            return f"CAST(extract(epoch from {c}) * 1000000 AS BIGINT)"
-        day = "(decision_date - DATE '0001-01-01' + 1)"
-        source = Revision.__tablename__
-    status = Status.PUBLISHED.value
-    assert status.isidentifier()  # a constant of ours, safe to write in the query
+        return seconds, micro, day, "MAX", "MIN", f"{Revision.__tablename__} NOT INDEXED"
+
+    def seconds(c: str) -> str:  # PostgreSQL: naive UTC timestamps, extract(epoch) is exact
+        return f"CAST(floor(extract(epoch from {c})) AS BIGINT)"
+
+    def micro(c: str) -> str:
+        return f"CAST(extract(epoch from {c}) * 1000000 AS BIGINT)"
+    day = "(decision_date - DATE '0001-01-01' + 1)"
+    return seconds, micro, day, "GREATEST", "LEAST", Revision.__tablename__
+
+
+def _bounds(time: Callable[[str], str], later: str, earlier: str) -> tuple[str, str]:
+    """An interval's start (the later of its beginning and ``applies_from``) and end (the
+    earlier of its end and ``applies_until``), a bound not given read as +-infinity."""
+    return (f"{later}({time('effective_at')}, COALESCE({time('applies_from')}, {-_NEVER}))",
+            f"{earlier}(COALESCE({time('superseded_at')}, {_NEVER}), "
+            f"COALESCE({time('applies_until')}, {_NEVER}))")
+
+
+_PUBLISHED = Status.PUBLISHED.value
+assert _PUBLISHED.isidentifier()  # a constant of ours, safe to write in the queries
+
+
+def _sql(dialect: str) -> str:
+    """One query, every value a number computed by the database (seconds since the epoch,
+    day ordinals, kinds as small integers, NULL as a sentinel): the driver then hands back
+    plain integers that numpy takes in one call, with no per-value conversion in Python
+    (parsing 390,000 rows of text timestamps cost seconds at 100,000 services). Six numbers
+    a row: the interval's start and end, ``applies_from`` (the effective day), and the
+    small facts packed into one (missing parts, decision day, kind, reason), as each value
+    the driver converts costs as much as the database's work on it.
+
+    Whole seconds (rounded down) are enough: every instant the figures are read at is a
+    whole second (the end of a day), and ``start < t <= end`` holds for the microseconds
+    exactly when it holds for the seconds rounded down. Only an interval shorter than a
+    second needs more (:func:`_exact_firsts`)."""
+    seconds, _, day, later, earlier, source = _dialect_sql(dialect)
+    start, end = _bounds(seconds, later, earlier)
     return (
-        f"SELECT service_id, agency_id, {micro('effective_at')}, "
-        f"COALESCE({micro('superseded_at')}, {_NEVER}), "
-        f"COALESCE({micro('applies_from')}, {-_NEVER}), "
-        f"COALESCE({micro('applies_until')}, {_NEVER}), "
-        f"COALESCE(missing_parts, -1), COALESCE({day}, -1), "
-        f"CASE online_kind WHEN 'full' THEN {FULL} WHEN 'partial' THEN {PARTIAL} ELSE {NONE} END, "
-        f"CASE WHEN partial_reason IN ('presence', 'verification') THEN 1 ELSE 0 END "
-        f"FROM {source} WHERE status = '{status}'"
+        f"SELECT service_id, agency_id, {start}, {end}, COALESCE({seconds('applies_from')}, {-_NEVER}), "
+        f"((CAST(COALESCE(missing_parts, -1) AS BIGINT) + 1) * {1 << _DAY_BITS} "
+        f"+ COALESCE({day}, -1) + 1) * 8 "
+        f"+ CASE online_kind WHEN 'full' THEN {FULL} WHEN 'partial' THEN {PARTIAL} ELSE {NONE} END * 2 "
+        f"+ CASE WHEN partial_reason IN ('presence', 'verification') THEN 1 ELSE 0 END "
+        f"FROM {source} WHERE status = '{_PUBLISHED}'"
     )
 
 
-def _to_seconds(micros: np.ndarray) -> np.ndarray:
-    """Microseconds to epoch seconds as the datetimes' own ``timestamp()`` would give,
-    the sentinels to +-infinity."""
-    seconds = micros / 1e6
-    seconds[micros >= _NEVER] = np.inf
-    seconds[micros <= -_NEVER] = -np.inf
+def _exact_firsts(cursor: Any, dialect: str, services: Sequence[int]) -> dict[int, int]:
+    """The first instant (whole seconds, rounded down) each of ``services`` was public, to
+    the microsecond: for the services with an interval within one second, which held (and
+    may be the first) if its end is after its start by the microseconds."""
+    _, micro, _, later, earlier, _ = _dialect_sql(dialect)
+    start, end = _bounds(micro, later, earlier)
+    out: dict[int, int] = {}
+    for k in range(0, len(services), 5000):  # through the index on service_id
+        ids = ", ".join(str(int(x)) for x in services[k:k + 5000])
+        cursor.execute(f"SELECT service_id, MIN({start}) FROM {Revision.__tablename__} "
+                       f"WHERE status = '{_PUBLISHED}' AND service_id IN ({ids}) AND {end} > {start} "
+                       "GROUP BY service_id")
+        out.update({int(sid): int(first) // 1_000_000 for sid, first in cursor.fetchall()})
+    return out
+
+
+def _to_seconds(values: np.ndarray) -> np.ndarray:
+    """Whole seconds as floats, the sentinels to +-infinity."""
+    seconds = values.astype(np.float64)
+    seconds[values >= _NEVER] = np.inf
+    seconds[values <= -_NEVER] = -np.inf
     return seconds
 
 
@@ -182,24 +235,28 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
     force and the service applying: ``catalogue.history.published_at`` read as an
     interval), with the facts the indicators read; computed column by column."""
     connection = session.connection()
+    dialect = connection.dialect.name
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(_sql(connection.dialect.name))
+        cursor.execute(_sql(dialect))
         rows = cursor.fetchall()
+        table = np.fromiter(chain.from_iterable(rows), np.int64, count=6 * len(rows)).reshape(-1, 6)
+        del rows
+        sid_all, start_s, end_s = table[:, 0], table[:, 2], table[:, 3]
+        # Within one second, the seconds cannot tell whether the interval held.
+        unsure = np.unique(sid_all[(end_s == start_s) & (start_s > -_NEVER) & (end_s < _NEVER)])
+        exact = _exact_firsts(cursor, dialect, unsure.tolist()) if len(unsure) else {}
     finally:
         cursor.close()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 10)
-    sid, aid = table[:, 0], table[:, 1]
-    begins, superseded, applies_from, applies_until = table[:, 2], table[:, 3], table[:, 4], table[:, 5]
-    start_us = np.maximum(begins, applies_from)
-    end_us = np.minimum(superseded, applies_until)
-    keep = end_us > start_us  # an interval that never held is left out
-    start, end = _to_seconds(start_us), _to_seconds(end_us)
-    missing, decided = table[:, 6], table[:, 7]
-    kind = table[:, 8].astype(np.int8)
-    law_reason = table[:, 9] == 1
+    sid, aid, applies_from, packed = table[:, 0], table[:, 1], table[:, 4], table[:, 5]
+    keep = end_s > start_s  # an interval that never held (to the second) is left out
+    start, end = _to_seconds(start_s), _to_seconds(end_s)
+    law_reason = (packed & 1) == 1
+    kind = ((packed >> 1) & 3).astype(np.int8)
+    decided = ((packed >> 3) & ((1 << _DAY_BITS) - 1)) - 1
+    missing = (packed >> (3 + _DAY_BITS)) - 1
     given = applies_from > -_NEVER
-    effective = np.where(given, _vn_days(np.where(given, applies_from / 1e6, 0)), -1)
+    effective = np.where(given, _vn_days(np.where(given, applies_from, 0)), -1)
     sid, aid, start, end, missing, decided, kind, law_reason, effective = (
         x[keep] for x in (sid, aid, start, end, missing, decided, kind, law_reason, effective))
 
@@ -207,6 +264,10 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
     services, inverse = np.unique(sid, return_inverse=True)
     first = np.full(len(services), np.inf)
     np.minimum.at(first, inverse, start)
+    for service, instant in exact.items():
+        at = np.searchsorted(services, service)
+        if at < len(services) and services[at] == service:
+            first[at] = min(first[at], instant)
     published = _vn_days(first[inverse]) if len(sid) else np.zeros(0, np.int64)
 
     has_decision = decided >= 0
@@ -285,16 +346,25 @@ def _figures(iv: Intervals, mask: np.ndarray) -> Figures:
 
 
 def _series(iv: Intervals, days: Sequence[date]) -> list[tuple[date, Figures]]:
-    """:func:`_figures` on each of ``days`` in one pass: a matrix of which interval holds
-    on which day, multiplied by the indicators' flags (one product instead of a mask and
-    six sums per day)."""
+    """:func:`_figures` on each of ``days`` without a mask per day: an interval holds at
+    ``t`` when ``start < t <= end``, and as every interval kept ends after it starts, the
+    intervals holding at ``t`` are those started before ``t`` less those ended before it.
+    Both are counted, flag by flag, with running sums over the intervals sorted by start
+    and by end, read where ``t`` falls (two sorts for the whole chart)."""
     if not days:
         return []
     instants = np.array([end_of_day(day).timestamp() for day in days])
-    holds = ((iv.start[:, None] < instants) & (iv.end[:, None] >= instants)).astype(np.float64)
     flags = np.stack([np.ones(len(iv.start), bool), iv.ok_11, iv.ok_12, iv.ok_13, iv.kind > NONE,
-                      iv.kind == FULL, iv.eligible]).astype(np.float64)
-    counts = np.rint(flags @ holds).astype(np.int64)  # exact: sums of 0/1 well below 2**53
+                      iv.kind == FULL, iv.eligible]).astype(np.int32)
+
+    def before(bounds: np.ndarray) -> np.ndarray:
+        """Flags summed over the intervals whose ``bounds`` is before each instant."""
+        order = np.argsort(bounds)
+        sums = np.zeros((len(flags), len(order) + 1), np.int32)
+        np.cumsum(flags[:, order], axis=1, out=sums[:, 1:])
+        return sums[:, np.searchsorted(bounds[order], instants, side="left")]
+
+    counts = before(iv.start) - before(iv.end)
     out = []
     for k, day in enumerate(days):
         n, m11, m12, m13, online, full, eligible = (int(x) for x in counts[:, k])

@@ -760,6 +760,9 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
         if state["status"] == "draft" and not province_today:
             state.update(tier="commune", agency=history.COMMUNES[0])
         published_at = dated[0]["at"] if dated else None
+        first_public = (dt.datetime.fromisoformat(published_at).astimezone(history.TZ).date()
+                        if published_at else None)
+        decision, effective_from = history.decision_dates(code, rec["facts"]["decision"], first_public)
         updated_at = dated[-1]["at"] if dated else start["updated_at"]
         services.append({
             "code": code,
@@ -785,8 +788,8 @@ def build(input_path: Path, log=sys.stderr) -> tuple[dict, dict]:
             "online_url": state["online_url"],
             "online_kind": state["online_kind"],
             "partial_reason": state["partial_reason"],
-            "decision": rec["facts"]["decision"],
-            "effective_from": None,
+            "decision": decision,
+            "effective_from": effective_from,
             "abolished_on": None,
             "status": state["status"],
             "published_at": published_at,

@@ -15,7 +15,7 @@ from catalogue.clock import end_of_day, start_of_day
 from catalogue.history import rebuild_superseded
 from catalogue.models import Agency, Field, MonthlyChange, Revision, Service
 from catalogue.operations import Actor, change_status, create_service
-from catalogue.readiness import compute_readiness, year_ends
+from catalogue.readiness import compute_readiness
 from catalogue.validation import validate_service
 from catalogue.vocabulary import VIETNAM_TZ
 from catalogue.workdays import WorkCalendar
@@ -103,6 +103,33 @@ def test_a_missing_decision_date_costs_the_point(app, publish):
     assert failing(result, "1.1") == {"M1": "Chưa ghi ngày quyết định công bố",
                                       "M2": "Chưa ghi ngày có hiệu lực"}
     assert failing(result, "1.2") == {"M1": "Chưa ghi ngày quyết định công bố"}
+
+
+def test_a_first_publication_shorter_than_a_second_still_counts(app, catalogue_refs):
+    # Published at 10:00:00.2 on Monday 10/11/2025, taken back to a draft 0.5 s later,
+    # published again on Monday 24/11: first public on the 10th, within 5 working days of
+    # its decision of that day; one taken back in the same microsecond never was public.
+    agency = catalogue_refs["agencies"][0].id
+    field = catalogue_refs["fields"][0].id
+    first = at_ten(date(2025, 11, 10)) + timedelta(microseconds=200_000)
+    again = at_ten(date(2025, 11, 24))
+    for sid, back in ((1, first + timedelta(microseconds=500_000)), (2, first)):
+        db.session.execute(insert(Service), [{
+            "id": sid, "code": f"S{sid}", "name": f"Thủ tục {sid}", "level": 2, "agency_id": agency,
+            "field_id": field, "tier": "province", "audience": "citizen", "status": "published",
+            "version": 3}])
+        db.session.execute(insert(Revision), [{
+            "service_id": sid, "number": n, "version": n, "action": "update", "actor": "t",
+            "recorded_at": at, "effective_at": at, "changes": {}, "snapshot": {}, "status": status,
+            "level": 2, "agency_id": agency, "field_id": field, "tier": "province", "audience": "citizen",
+            "online_kind": "none", "missing_parts": 0, "decision_date": date(2025, 11, 10),
+        } for n, (at, status) in enumerate(((first, "published"), (back, "draft"), (again, "published")), 1)])
+    rebuild_superseded(db.session)
+    db.session.flush()
+    result = compute_readiness(db.session, AS_OF, CALENDAR)
+    assert result.province.services == 2
+    assert set(failing(result, "1.2")) == {"S2"}
+    assert "sau 10 ngày làm việc" in failing(result, "1.2")["S2"]
 
 
 def test_completeness_and_online_kinds_by_agency(app, publish):
@@ -257,9 +284,16 @@ def test_indicators_equal_a_brute_force_count(app, catalogue_refs, histories, as
     db.session.flush()
 
     # Revisions are numbered in the order written: replay by number, not by date.
-    expected = brute_force(histories, end_of_day(as_of))
-    got = compute_readiness(db.session, as_of, CALENDAR, series_days=year_ends(as_of, as_of)).province
-    assert (got.services, got.i11.met, got.i12.met, got.i13.met, got.online.met, got.full.met,
-            got.full.total) == (expected["n"], expected["11"], expected["12"], expected["13"],
-                                expected["online"], expected["full"], expected["eligible"])
+    def figures(f: Any) -> tuple[int, ...]:
+        return f.services, f.i11.met, f.i12.met, f.i13.met, f.online.met, f.full.met, f.full.total
+
+    def brute(day: date) -> tuple[int, ...]:
+        expected = brute_force(histories, end_of_day(day))
+        return tuple(expected[k] for k in ("n", "11", "12", "13", "online", "full", "eligible"))
+
+    # The chart's days too: before, among and after the revisions.
+    chart = [date(2024, 12, 19), date(2024, 12, 24), as_of, date(2025, 1, 20)]
+    result = compute_readiness(db.session, as_of, CALENDAR, series_days=chart)
+    assert figures(result.province) == brute(as_of)
+    assert [(day, figures(f)) for day, f in result.series] == [(day, brute(day)) for day in chart]
     db.session.rollback()

@@ -26,6 +26,15 @@ The story of each service is a list of dated states (``history`` in the demo fil
    becomes toàn trình (level 4) unless its kind of procedure needs the applicant or an
    inspection (REASON_WORDS), or, for 1 in 4 of the others, a technical obstacle remains
    (ASSUMPTION, hash of the code); those stay "một phần" with that reason.
+7. Publication decisions and effective days (ASSUMPTION, hash of the code): the source
+   gives each procedure's publishing decision number ("4472/QĐ-BTC") but never its date
+   (none of the 1,601 records carries one, in that field or elsewhere) nor the day the
+   procedure took effect, which indicators 1.1 and 1.2 of /statistics/index read. The
+   demo dates the decision 0-8 weekdays (DECISION_LAG) before the service first appeared
+   on the portal, and the procedure taking effect 0 to that many weekdays after the
+   decision: never after it first appeared, so which services were public on any day
+   is unchanged. A service never published gets neither date. Weekdays only: a public
+   holiday in between makes the working-day count a little shorter.
 """
 
 from __future__ import annotations
@@ -109,6 +118,31 @@ def publication_day(code: str, facts: dict) -> tuple[dt.date, str]:
         first = last
     day = first + dt.timedelta(days=_hash("day", code) % ((last - first).days + 1))
     return min(_working_day(day), last), "legal basis year" if years else "assumed"
+
+
+DECISION_LAG = 9  # the decision 0..8 weekdays before the first publication
+
+
+def _weekdays_from(day: dt.date, count: int) -> dt.date:
+    """``count`` weekdays after ``day`` (before it when negative), weekends skipped."""
+    step = dt.timedelta(days=1 if count >= 0 else -1)
+    for _ in range(abs(count)):
+        day += step
+        while day.weekday() >= 5:
+            day += step
+    return day
+
+
+def decision_dates(code: str, decision: dict | None,
+                   first_public: dt.date | None) -> tuple[dict | None, str | None]:
+    """The publishing decision with its date, and the day the procedure took effect
+    (ASSUMPTION 7 above): both None-dated for a service never published."""
+    if decision is None or first_public is None:
+        return decision, None
+    lag = _hash("decision", code) % DECISION_LAG
+    decided = _weekdays_from(first_public, -lag)
+    effective = _weekdays_from(decided, _hash("effect", code) % (lag + 1))
+    return {**decision, "date": decided.isoformat()}, min(effective, first_public).isoformat()
 
 
 def review_2026(code: str, name: str) -> str | None:
