@@ -32,7 +32,8 @@ import html
 import os
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -85,8 +86,14 @@ class SearchQuery:
 @dataclass
 class Hit:
     service: Service
-    # "name" always; "summary" holds a snippet when the summary has a matching word.
-    highlights: dict[str, Markup] = field(default_factory=dict)
+    # The folded words to mark in the name and summary.
+    words: frozenset[str] = frozenset()
+
+    @cached_property
+    def highlights(self) -> dict[str, Markup]:
+        """"name" always; "summary" holds a snippet when the summary has a matching word.
+        Worked out when a page shows them (the API's answers do not)."""
+        return highlights_of(self.service, self.words)
 
 
 @dataclass
@@ -99,10 +106,12 @@ class SearchResult:
     notice: str | None = None
 
 
-# Columns a result list does not show: loaded only if a caller touches them.
+# Columns a result list does not show: loaded only if a caller touches them (the JSON
+# ones cost a decoding each per row).
 _DEFER_OPTIONS = tuple(defer(c) for c in (
     Service.steps, Service.documents, Service.legal_basis, Service.forms, Service.method,
-    Service.fees, Service.result, Service.requirements))
+    Service.fees, Service.result, Service.requirements, Service.document_notes,
+    Service.channels, Service.life_events))
 
 _configured: str | None = None
 _engines: OrderedDict[str, SearchEngine] = OrderedDict()
@@ -206,7 +215,7 @@ def search_services(session: Session, query: SearchQuery, *,
         .where(Service.id.in_(outcome.sids), public_on())
     )} if outcome.sids else {}
     words = parsed.highlight_words
-    hits = [Hit(services[sid], highlights_of(services[sid], words))
+    hits = [Hit(services[sid], words)
             for sid in outcome.sids if sid in services]
     seen = set(outcome.facets.get("agency", {})) | set(outcome.facets.get("field", {}))
     if not seen <= (set(agencies) | set(fields)):

@@ -213,7 +213,7 @@ class SearchEngine:
         checks = {name: view.cols[name][idx] == value for name, value in filters.items()}
         terms = terms or TermFacets()
         for name, term in terms.chosen.items():  # keyword fields (life events): posting lists
-            checks[name] = np.isin(idx, view.postings(name, term)[0])
+            checks[name] = _member(idx, view.postings(name, term)[0])
         selected = np.ones(len(idx), dtype=bool)
         for check in checks.values():
             selected &= check
@@ -230,8 +230,8 @@ class SearchEngine:
             for other, check in checks.items():
                 if other != name:
                     base &= check
-            matched = idx[base]
-            found = {v: int(np.isin(matched, view.postings(name, v)[0]).sum()) for v in values}
+            matched = idx[base]  # sorted: each term's postings are looked up in it
+            found = {v: int(_member(view.postings(name, v)[0], matched).sum()) for v in values}
             facets[name] = {v: n for v, n in found.items() if n}
         idx, score = idx[selected], score[selected]
         total = len(idx)

@@ -29,6 +29,7 @@ from catalogue.vocabulary import (
 )
 
 from ..extensions import db
+from ..formatting import number_vi
 
 PARAMS = ("q", "level", "agency", "field", "tier", "audience", "online_kind", "commune",
           "life_event", "sort", "page",
@@ -191,6 +192,41 @@ def listing_url(query: SearchQuery, **changes: object) -> str:
         return base
     return base + "?" + "&".join(
         encoded[k] if k in current and current[k] == v else _pair(k, v) for k, v in args.items())
+
+
+def facet_entries(query: SearchQuery, name: str, counts: dict[str, int],
+                  labels: dict[str, str], by_count: bool = False,
+                  ) -> list[tuple[str, str, str, bool]]:
+    """A facet's values as the filter column lists them: (link, label, count, active),
+    by value (Jinja's ``dictsort``) or by count, most first. The link sets the filter, or
+    takes it off for the active value. Built in one pass around the one changing
+    parameter: a results page lists some 130 values, and making each through the
+    template and ``listing_url`` was a third of a cold page's time."""
+    if not counts:
+        return []
+    if by_count:
+        items = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    else:
+        items = sorted(counts.items(), key=lambda kv: kv[0].lower() if isinstance(kv[0], str) else kv[0])
+    active = getattr(query, name)
+    active = None if active is None else str(active)
+    mark = "\x00"
+    args = query_args(query, **{name: mark})
+    keys = list(args)
+    at = keys.index(name)
+    base = url_for("public.services")
+    before = "&".join(_pair(k, args[k]) for k in keys[:at])
+    after = "&".join(_pair(k, args[k]) for k in keys[at + 1:])
+    head = f"{base}?{before}&{name}=" if before else f"{base}?{name}="
+    tail = f"&{after}" if after else ""
+    entries = []
+    for value, n in items:
+        if active is not None and active == value:
+            entries.append((listing_url(query, **{name: None}), labels.get(value, value), number_vi(n), True))
+        else:
+            link = head + quote_plus(str(value), safe=URL_SAFE) + tail
+            entries.append((link, labels.get(value, value), number_vi(n), False))
+    return entries
 
 
 def _pair(key: str, value: object) -> str:
