@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from flask import g, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from werkzeug.datastructures import MultiDict
 
 from catalogue.life_events import life_event_codes, vocabulary
@@ -133,8 +134,10 @@ def parse_listing_args(
 
 def catalogue_names() -> tuple[dict[str, str], dict[str, str]]:
     """Agency and field names by code: the filters' known values and the facets' labels."""
-    agencies = {code: name for code, name in db.session.execute(select(Agency.code, Agency.name))}
-    fields = {code: name for code, name in db.session.execute(select(Field.code, Field.name))}
+    rows = db.session.execute(select(literal("a"), Agency.code, Agency.name)
+                              .union_all(select(literal("f"), Field.code, Field.name))).all()
+    agencies = {code: name for kind, code, name in rows if kind == "a"}
+    fields = {code: name for kind, code, name in rows if kind == "f"}
     return agencies, fields
 
 
@@ -220,7 +223,7 @@ def facet_items(query: SearchQuery, name: str, counts: dict[str, int],
     tail = escape(f"&{after}") if after else ""
     out = []
     for value, n in items:
-        label = escape(labels.get(value, value))
+        label = _escaped(labels.get(value, value))
         if active is not None and active == value:
             out.append(f'<li class="facet-active"><a href="{escape(listing_url(query, **{name: None}))}" '
                        f'aria-current="true"><span class="facet-name">{label}</span> <span class="count">'
@@ -231,6 +234,12 @@ def facet_items(query: SearchQuery, name: str, counts: dict[str, int],
             out.append(f'<li><a href="{link}"><span class="facet-name">{label}</span> '
                        f'<span class="count">{number_vi(n)}</span></a></li>')
     return Markup("\n".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    """Agency, field and filter names, escaped once per process: the same on every page."""
+    return str(escape(text))
 
 
 def _pair(key: str, value: object) -> str:
