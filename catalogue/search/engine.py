@@ -374,9 +374,17 @@ def _intersect(idx: np.ndarray, score: np.ndarray, ids: np.ndarray, scores: np.n
 
 
 def _member(idx: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Which of the sorted ``idx`` are in the sorted ``ids``."""
-    if not len(ids):
+    """Which of the sorted ``idx`` are in the sorted ``ids`` (both without repeats). The
+    shorter list is looked up in the longer: a rare word's postings among the many
+    matches of a broad query cost their own length, not the matches'."""
+    if not len(ids) or not len(idx):
         return np.zeros(len(idx), dtype=bool)
+    if len(ids) * 4 < len(idx):
+        pos = np.searchsorted(idx, ids)
+        pos = pos[pos < len(idx)]
+        found = np.zeros(len(idx), dtype=bool)
+        found[pos[idx[pos] == ids[:len(pos)]]] = True
+        return found
     pos = np.searchsorted(ids, idx)
     pos[pos >= len(ids)] = 0
     return ids[pos] == idx
