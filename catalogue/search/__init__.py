@@ -258,15 +258,19 @@ def rebuild_index(session: Session, *, index_dir: str | os.PathLike[str] | None 
 def highlight(text: str, words: frozenset[str]) -> Markup:
     """``text`` escaped, with the words matching the query wrapped in <mark>."""
     text = nfc(text)
-    spans = highlight_spans(text, words) if words else []
-    if not spans:
-        return escape(text)
-    out, last = [], 0
+    return _marked(text, highlight_spans(text, words) if words else [], 0, len(text))
+
+
+def _marked(text: str, spans: list[tuple[int, int]], begin: int, end: int) -> Markup:
+    """``text[begin:end]`` escaped, the ``spans`` inside it wrapped in <mark>."""
+    out, last = [], begin
     for a, b in spans:
+        if a < begin or b > end:
+            continue
         out.append(html.escape(text[last:a]))
         out.append(f"<mark>{html.escape(text[a:b])}</mark>")
         last = b
-    out.append(html.escape(text[last:]))
+    out.append(html.escape(text[last:end]))
     return Markup("".join(out))
 
 
@@ -285,7 +289,7 @@ def snippet(text: str, words: frozenset[str]) -> Markup | None:
     if end < len(text):
         space = text.rfind(" ", begin, end)
         end = space if space > first else end
-    piece = highlight(text[begin:end], words)
+    piece = _marked(text, spans, begin, end)
     return Markup("").join([Markup("…") if begin else Markup(""), piece,
                             Markup("…") if end < len(text) else Markup("")])
 
