@@ -32,12 +32,13 @@ import html
 import os
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import literal, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, load_only
 
 from ..models import Agency, Field, Service
 from ..publication import public_on
@@ -85,8 +86,14 @@ class SearchQuery:
 @dataclass
 class Hit:
     service: Service
-    # "name" always; "summary" holds a snippet when the summary has a matching word.
-    highlights: dict[str, Markup] = field(default_factory=dict)
+    # The folded words to mark in the name and summary.
+    words: frozenset[str] = frozenset()
+
+    @cached_property
+    def highlights(self) -> dict[str, Markup]:
+        """"name" always; "summary" holds a snippet when the summary has a matching word.
+        Worked out when a page shows them (the API's answers do not)."""
+        return highlights_of(self.service, self.words)
 
 
 @dataclass
@@ -99,10 +106,13 @@ class SearchResult:
     notice: str | None = None
 
 
-# Columns a result list does not show: loaded only if a caller touches them.
-_DEFER_OPTIONS = tuple(defer(c) for c in (
-    Service.steps, Service.documents, Service.legal_basis, Service.forms, Service.method,
-    Service.fees, Service.result, Service.requirements))
+# The columns a result list shows (the page's cards, the API's items); any other is
+# loaded only if a caller touches it. One ``load_only`` costs less to apply than a
+# ``defer`` per column, and the JSON columns left out cost a decoding each per row.
+_DEFER_OPTIONS = (load_only(
+    Service.id, Service.code, Service.name, Service.level, Service.agency_id, Service.field_id,
+    Service.tier, Service.audience, Service.summary, Service.processing_days, Service.online_url,
+    Service.online_kind, Service.status, Service.published_at, Service.updated_at),)
 
 _configured: str | None = None
 _engines: OrderedDict[str, SearchEngine] = OrderedDict()
@@ -206,7 +216,7 @@ def search_services(session: Session, query: SearchQuery, *,
         .where(Service.id.in_(outcome.sids), public_on())
     )} if outcome.sids else {}
     words = parsed.highlight_words
-    hits = [Hit(services[sid], highlights_of(services[sid], words))
+    hits = [Hit(services[sid], words)
             for sid in outcome.sids if sid in services]
     seen = set(outcome.facets.get("agency", {})) | set(outcome.facets.get("field", {}))
     if not seen <= (set(agencies) | set(fields)):
@@ -248,15 +258,19 @@ def rebuild_index(session: Session, *, index_dir: str | os.PathLike[str] | None 
 def highlight(text: str, words: frozenset[str]) -> Markup:
     """``text`` escaped, with the words matching the query wrapped in <mark>."""
     text = nfc(text)
-    spans = highlight_spans(text, words) if words else []
-    if not spans:
-        return escape(text)
-    out, last = [], 0
+    return _marked(text, highlight_spans(text, words) if words else [], 0, len(text))
+
+
+def _marked(text: str, spans: list[tuple[int, int]], begin: int, end: int) -> Markup:
+    """``text[begin:end]`` escaped, the ``spans`` inside it wrapped in <mark>."""
+    out, last = [], begin
     for a, b in spans:
+        if a < begin or b > end:
+            continue
         out.append(html.escape(text[last:a]))
         out.append(f"<mark>{html.escape(text[a:b])}</mark>")
         last = b
-    out.append(html.escape(text[last:]))
+    out.append(html.escape(text[last:end]))
     return Markup("".join(out))
 
 
@@ -275,7 +289,7 @@ def snippet(text: str, words: frozenset[str]) -> Markup | None:
     if end < len(text):
         space = text.rfind(" ", begin, end)
         end = space if space > first else end
-    piece = highlight(text[begin:end], words)
+    piece = _marked(text, spans, begin, end)
     return Markup("").join([Markup("…") if begin else Markup(""), piece,
                             Markup("…") if end < len(text) else Markup("")])
 

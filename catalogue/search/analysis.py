@@ -178,7 +178,29 @@ def highlight_spans(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     folded = _folded_for_spans(text)
     if len(folded) != len(text):  # a character folded to several: fall back to no spans
         return []
-    return [m.span() for m in _words_pattern(words).finditer(folded)]
+    if not all(w.isalnum() for w in words):
+        return [m.span() for m in _words_pattern(words).finditer(folded)]
+    # Each word found with str.find and kept when it stands whole (what ``_words_pattern``
+    # matches): a few C-speed scans instead of a regular expression tried at every
+    # character. A whole word is one run of word characters, so matches cannot overlap.
+    spans = []
+    end = len(folded)
+    for word in words:
+        size = len(word)
+        at = folded.find(word)
+        while at >= 0:
+            stop = at + size
+            if ((at == 0 or not _word_char(folded[at - 1]))
+                    and (stop == end or not _word_char(folded[stop]))):
+                spans.append((at, stop))
+            at = folded.find(word, stop)
+    spans.sort()
+    return spans
+
+
+def _word_char(char: str) -> bool:
+    """What ``\\w`` matches: a letter or digit of any script, or "_"."""
+    return char.isalnum() or char == "_"
 
 
 @lru_cache(maxsize=8192)

@@ -220,7 +220,7 @@ class SearchEngine:
         checks = {name: view.cols[name][idx] == value for name, value in filters.items()}
         terms = terms or TermFacets()
         for name, term in terms.chosen.items():  # keyword fields (life events): posting lists
-            checks[name] = np.isin(idx, view.postings(name, term)[0])
+            checks[name] = _member(idx, view.postings(name, term)[0])
         selected = np.ones(len(idx), dtype=bool)
         for check in checks.values():
             selected &= check
@@ -237,8 +237,8 @@ class SearchEngine:
             for other, check in checks.items():
                 if other != name:
                     base &= check
-            matched = idx[base]
-            found = {v: int(np.isin(matched, view.postings(name, v)[0]).sum()) for v in values}
+            matched = idx[base]  # sorted: each term's postings are looked up in it
+            found = {v: int(_member(view.postings(name, v)[0], matched).sum()) for v in values}
             facets[name] = {v: n for v, n in found.items() if n}
         idx, score = idx[selected], score[selected]
         total = len(idx)
@@ -381,9 +381,17 @@ def _intersect(idx: np.ndarray, score: np.ndarray, ids: np.ndarray, scores: np.n
 
 
 def _member(idx: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Which of the sorted ``idx`` are in the sorted ``ids``."""
-    if not len(ids):
+    """Which of the sorted ``idx`` are in the sorted ``ids`` (both without repeats). The
+    shorter list is looked up in the longer: a rare word's postings among the many
+    matches of a broad query cost their own length, not the matches'."""
+    if not len(ids) or not len(idx):
         return np.zeros(len(idx), dtype=bool)
+    if len(ids) * 4 < len(idx):
+        pos = np.searchsorted(idx, ids)
+        pos = pos[pos < len(idx)]
+        found = np.zeros(len(idx), dtype=bool)
+        found[pos[idx[pos] == ids[:len(pos)]]] = True
+        return found
     pos = np.searchsorted(ids, idx)
     pos[pos >= len(ids)] = 0
     return ids[pos] == idx

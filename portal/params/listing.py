@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from flask import g, url_for
-from sqlalchemy import select
+from markupsafe import Markup, escape
+from sqlalchemy import literal, select
 from werkzeug.datastructures import MultiDict
 
 from catalogue.life_events import life_event_codes, vocabulary
@@ -29,6 +31,7 @@ from catalogue.vocabulary import (
 )
 
 from ..extensions import db
+from ..formatting import number_vi
 
 PARAMS = ("q", "level", "agency", "field", "tier", "audience", "online_kind", "commune",
           "life_event", "sort", "page",
@@ -131,8 +134,10 @@ def parse_listing_args(
 
 def catalogue_names() -> tuple[dict[str, str], dict[str, str]]:
     """Agency and field names by code: the filters' known values and the facets' labels."""
-    agencies = {code: name for code, name in db.session.execute(select(Agency.code, Agency.name))}
-    fields = {code: name for code, name in db.session.execute(select(Field.code, Field.name))}
+    rows = db.session.execute(select(literal("a"), Agency.code, Agency.name)
+                              .union_all(select(literal("f"), Field.code, Field.name))).all()
+    agencies = {code: name for kind, code, name in rows if kind == "a"}
+    fields = {code: name for kind, code, name in rows if kind == "f"}
     return agencies, fields
 
 
@@ -191,6 +196,50 @@ def listing_url(query: SearchQuery, **changes: object) -> str:
         return base
     return base + "?" + "&".join(
         encoded[k] if k in current and current[k] == v else _pair(k, v) for k, v in args.items())
+
+
+def facet_items(query: SearchQuery, name: str, counts: dict[str, int],
+                labels: dict[str, str], by_count: bool = False) -> Markup:
+    """A facet's values as the filter column lists them, one ``<li>`` each: ordered by
+    value (as Jinja's ``dictsort``) or by count, most first; the link sets the filter, or
+    takes it off for the active value. Written here in one pass around the one changing
+    parameter, not value by value in the template: a results page lists some 130
+    values, and making each through Jinja and ``listing_url`` was a third of a cold
+    page's time."""
+    if not counts:
+        return Markup("")
+    if by_count:
+        items = sorted(counts.items(), key=lambda kv: kv[1], reverse=True)
+    else:
+        items = sorted(counts.items(), key=lambda kv: kv[0].lower() if isinstance(kv[0], str) else kv[0])
+    active = getattr(query, name)
+    active = None if active is None else str(active)
+    args = query_args(query, **{name: "\x00"})
+    keys = list(args)
+    at = keys.index(name)
+    before = "&".join(_pair(k, args[k]) for k in keys[:at])
+    after = "&".join(_pair(k, args[k]) for k in keys[at + 1:])
+    head = escape(f"{url_for('public.services')}?{before + '&' if before else ''}{name}=")
+    tail = escape(f"&{after}") if after else ""
+    out = []
+    for value, n in items:
+        label = _escaped(labels.get(value, value))
+        if active is not None and active == value:
+            out.append(f'<li class="facet-active"><a href="{escape(listing_url(query, **{name: None}))}" '
+                       f'aria-current="true"><span class="facet-name">{label}</span> <span class="count">'
+                       f'{number_vi(n)}</span> <span class="remove" aria-hidden="true">×</span>'
+                       f'<span class="visually-hidden"> (bỏ lọc)</span></a></li>')
+        else:
+            link = f"{head}{escape(quote_plus(str(value), safe=URL_SAFE))}{tail}"
+            out.append(f'<li><a href="{link}"><span class="facet-name">{label}</span> '
+                       f'<span class="count">{number_vi(n)}</span></a></li>')
+    return Markup("\n".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    """Agency, field and filter names, escaped once per process: the same on every page."""
+    return str(escape(text))
 
 
 def _pair(key: str, value: object) -> str:

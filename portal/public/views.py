@@ -30,6 +30,7 @@ from ..page_cache import cached
 from ..params.listing import (
     SORT_LABELS,
     ListingParamError,
+    facet_items,
     facet_labels,
     listing_url,
     parse_request_args,
@@ -92,12 +93,12 @@ def services():
         return render_template("public/services.html", error=exc.message, query=SearchQuery(),
                                result=None, agencies={}, fields={}, sort_labels=SORT_LABELS,
                                query_args=query_args, listing_url=listing_url,
-                               labels=facet_labels({}, {})), 400
+                               facet_items=facet_items, labels=facet_labels({}, {})), 400
     result = run_search(query)
     return render_template(
         "public/services.html", error=None, query=query, result=result, agencies=agencies,
         fields=fields, sort_labels=SORT_LABELS, query_args=query_args,
-        listing_url=listing_url, labels=facet_labels(agencies, fields),
+        listing_url=listing_url, facet_items=facet_items, labels=facet_labels(agencies, fields),
         pages=max(1, -(-result.total // query.per_page)),
     )
 
