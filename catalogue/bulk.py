@@ -2,14 +2,14 @@
 :func:`~catalogue.operations.create_service` then
 :func:`~catalogue.operations.change_status` (publish, archive) do one service at a time
 through the ORM (a revision, a change-log row and the monthly counts for each step),
-done for a batch at once with multi-row INSERTs.
+done for a batch at once, at the driver's speed (:mod:`catalogue.fast_insert`).
 
 The rows are those the slow path writes: each service is first built as a plain object
 with the same :func:`~catalogue.operations.apply_content`, its revision
 snapshots come from the same :func:`~catalogue.operations.record_of`, and every mapped
 column is copied, so a key or column added to the record by anyone reaches the bulk path
-with no change here. What differs is only how: one INSERT ... RETURNING for the services
-of a batch, one executemany for their revisions and change-log rows, the intervals
+with no change here. What differs is only how: one ``executemany`` (SQLite) or ``COPY``
+(PostgreSQL) per table for the services of a batch, their revisions and change-log rows, the intervals
 (``superseded_at``) computed in memory as each chain is known whole, and the monthly
 counts summed in memory and written once at the end (:meth:`BulkServiceWriter.finish`).
 """
@@ -21,9 +21,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session
 
+from .fast_insert import TableWriter, last_ids, reserve_ids
 from .history import Key, add_monthly, counted_interval, move_monthly
 from .models import ChangeLog, Revision, Service, Status, now_utc
 from .operations import CONTENT_KEYS, Actor, Lookups, apply_content, iso, record_of, revision_state
@@ -57,34 +58,42 @@ class BulkServiceWriter:
         self.monthly: dict[Key, int] = defaultdict(int)
         self.columns = _service_columns()
         self.written = 0
+        self.writers: dict[tuple[str, tuple[str, ...]], TableWriter] = {}
 
     def _row(self, service: Any) -> dict[str, Any]:
+        """The service's row by column name; a column never set takes its default, as an
+        ORM insert would give it (every column here has a Python-side default where the
+        database has one, so every row has the same keys)."""
         row: dict[str, Any] = {"agency_id": service.agency.id, "field_id": service.field.id}
         for key, column in self.columns:
             value = getattr(service, key, None)
             if value is None and column.default is not None:
                 default = column.default
                 value = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
-            elif value is None and column.server_default is not None:
-                continue  # the database's own default, as an ORM insert would give
             row[column.name] = value
         return row
 
+    def _write(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Rows into ``table`` through one :class:`TableWriter` per set of keys."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            groups[tuple(row)].append(row)
+        for keys, group in groups.items():
+            writer = self.writers.get((table.name, keys))
+            if writer is None:
+                writer = self.writers[(table.name, keys)] = TableWriter(self.session, table, keys)
+            writer.write(group)
+
     def _insert_services(self, rows: list[dict[str, Any]]) -> list[int]:
-        """One multi-row INSERT ... RETURNING per set of columns (Core: no per-row ORM work)."""
+        """The services' rows, with their ids (taken before on PostgreSQL, read after on
+        SQLite: see :mod:`catalogue.fast_insert`)."""
         table = Service.__table__
-        ids: list[int | None] = [None] * len(rows)
-        groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        for i, row in enumerate(rows):
-            groups[tuple(row)].append(i)
-        for positions in groups.values():
-            found = self.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [rows[i] for i in positions],
-            ).scalars().all()
-            for i, service_id in zip(positions, found, strict=True):
-                ids[i] = service_id
-        return ids  # type: ignore[return-value]
+        ids = reserve_ids(self.session, table, len(rows))  # type: ignore[arg-type]
+        if ids is not None:
+            for row, service_id in zip(rows, ids, strict=True):
+                row["id"] = service_id
+        self._write(table, rows)  # type: ignore[arg-type]
+        return ids if ids is not None else last_ids(self.session, table, len(rows))  # type: ignore[arg-type]
 
     def _chain(self, clean: Mapping[str, Any], now: datetime) -> tuple[Any, list[dict[str, Any]]]:
         """The transient service in its final state, and its revisions as the slow path
@@ -140,13 +149,16 @@ class BulkServiceWriter:
                                     revision["applies_from"], revision["applies_until"])
         move_monthly(self.monthly, interval, int(revision["level"]), str(revision["online_kind"]), 1)
 
-    def add(self, cleans: Sequence[Mapping[str, Any]]) -> None:
-        """Insert services new to the catalogue (their codes are not taken), with history."""
+    def add(self, cleans: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Insert services new to the catalogue (their codes are not taken), with history;
+        returns the row of each service inserted, by column name, with its id, its
+        agency's code and name and its field's name (what the search index reads)."""
         if not cleans:
-            return
+            return []
         now = now_utc()
         chains = [self._chain(clean, now) for clean in cleans]
-        ids = self._insert_services([self._row(service) for service, _ in chains])
+        rows = [self._row(service) for service, _ in chains]
+        ids = self._insert_services(rows)
         revisions, changes = [], []
         for service_id, (service, chain) in zip(ids, chains, strict=True):
             for revision in chain:
@@ -154,9 +166,13 @@ class BulkServiceWriter:
                 self._count_months(revision)
                 revisions.append(revision)
                 changes.append({"service_id": service_id, "code": service.code, "recorded_at": now})
-        self.session.execute(insert(Revision.__table__), revisions)
-        self.session.execute(insert(ChangeLog.__table__), changes)
+        self._write(Revision.__table__, revisions)  # type: ignore[arg-type]
+        self._write(ChangeLog.__table__, changes)  # type: ignore[arg-type]
         self.written += len(cleans)
+        for service_id, row, (service, _) in zip(ids, rows, chains, strict=True):
+            row.update(id=service_id, agency_code=service.agency.code, agency_name=service.agency.name,
+                       field_name=service.field.name)
+        return rows
 
     def finish(self) -> None:
         """The monthly counts of everything added, as rows of net change (history.py)."""

@@ -21,7 +21,7 @@ import gzip
 import json
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -80,11 +80,11 @@ def _too_deep() -> ImportFileError:
 # ---------------------------------------------------------------- JSON
 
 
-def _json_stream(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[str, Any, Any]]:
+def _json_stream(path: Path, wanted: tuple[str, ...], skip: int = 0) -> Iterator[tuple[str, Any, Any]]:
     """Events of a catalogue file: ("begin", section, None) as each top-level list starts,
     ("item", where, value) for the items of the ``wanted`` sections, ("problem", where,
-    message) for a shape the contract does not allow. Items of other sections are walked
-    over without being built."""
+    message) for a shape the contract does not allow. Items of other sections, and the
+    first ``skip`` items of a wanted one, are walked over without being built."""
     stack: list[Any] = []  # containers being built for the current item
     keys: list[Any] = []  # the pending key of each map in ``stack``
     depth = 0
@@ -150,6 +150,8 @@ def _json_stream(path: Path, wanted: tuple[str, ...]) -> Iterator[tuple[str, Any
                 index += 1
             if not building:
                 continue
+            if index < skip and (depth >= item_depth or event in ("end_map", "end_array")):
+                continue  # an item the fast reader gave already
             # Build the item iteratively (no recursion: depth is bounded above anyway).
             if event == "start_map" or event == "start_array":
                 container: Any = {} if event == "start_map" else []
@@ -205,9 +207,17 @@ def _read_json(path: Path) -> Catalogue:
 
 
 def _json_services(path: Path, *, report_shape: bool) -> Iterator[tuple[str, Any]]:
-    """The services of a JSON file; shape problems after them when the first read stopped early."""
+    """The services of a JSON file; shape problems after them when the first read stopped early.
+
+    A file in the shape ``export`` writes (one service a line) is read a line at a time
+    with orjson; at the first line that is not so, the careful event reader takes over
+    from the service it stopped at, so its messages (and places) are the ones given.
+    """
+    done = yield from _exported_services(path)
+    if done is None:
+        return
     started = False
-    for kind, where, value in _json_stream(path, ("services",)):
+    for kind, where, value in _json_stream(path, ("services",), skip=done):
         if kind == "begin":
             started = started or where == "services"
         elif kind == "problem":
@@ -215,6 +225,38 @@ def _json_services(path: Path, *, report_shape: bool) -> Iterator[tuple[str, Any
                 yield where, ValueError(value)
         else:
             yield where, value
+
+
+SERVICES_LINE = b'"services": ['
+END_LINE = b"]}"
+
+
+def _exported_services(path: Path) -> Generator[tuple[str, Any], None, int | None]:
+    """Services of a file in ``export``'s shape, one a line; returns None when the whole
+    file was read so, or how many services were given before a line that is not."""
+    index = 0
+    try:
+        with _open(path) as raw:
+            for line in raw:
+                if line.strip() == SERVICES_LINE:
+                    break
+            else:
+                return 0
+            for line in raw:
+                line = line.rstrip(b"\r\n")
+                if line == END_LINE:
+                    return None if not raw.read(1 << 16).strip() else index
+                if not line.startswith(b"{"):
+                    return index
+                try:
+                    item = json_limits.loads_plain(line.removesuffix(b","), json_limits.MAX_DEPTH - 2)
+                except json_limits.NotPlain:
+                    return index
+                yield f"services[{index}]", item
+                index += 1
+    except STREAM_ERRORS:
+        pass
+    return index
 
 
 def parse_json(text: str) -> Catalogue:

@@ -112,7 +112,8 @@ def _services_of(cat: Catalogue, problems: list[Problem]) -> Iterable[tuple[str,
 
 
 def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
-                     batch_size: int = BATCH_SIZE) -> ImportReport:
+                     batch_size: int = BATCH_SIZE,
+                     on_created: Callable[[list[dict[str, Any]]], None] | None = None) -> ImportReport:
     """Validate every row and write while nothing is wrong; raises :class:`ImportFileError`
     listing every problem if anything is, and the caller rolls the transaction back.
 
@@ -120,6 +121,8 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
     whatever the file's size; all-or-nothing is the caller's one transaction. Services new
     to the catalogue take the bulk path (:class:`catalogue.bulk.BulkServiceWriter`), those
     whose code exists are updated one by one with a revision when they changed.
+    ``on_created`` is given the rows of each batch of new services once written (a search
+    index built alongside: :mod:`catalogue.search.streamed`).
     """
     problems: list[Problem] = []
     lookups, agencies, fields, agency_codes, field_codes = _validate_refs_of(session, cat, problems)
@@ -154,11 +157,11 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
             continue  # the file is refused: check the rest, write nothing more
         batch.append(clean)
         if len(batch) >= batch_size:
-            _write_services(session, batch, writer, lookups, actor, report)
+            _write_services(session, batch, writer, lookups, actor, report, on_created)
             batch = []
     if problems:
         raise ImportFileError(problems)
-    _write_services(session, batch, writer, lookups, actor, report)
+    _write_services(session, batch, writer, lookups, actor, report, on_created)
     writer.finish()
     session.flush()
     return report
@@ -215,6 +218,7 @@ def _write_services(
     lookups: Lookups,
     actor: Actor,
     report: ImportReport,
+    on_created: Callable[[list[dict[str, Any]]], None] | None,
 ) -> None:
     if not services:
         return
@@ -224,7 +228,9 @@ def _write_services(
             select(Service).where(Service.code.in_([c["code"] for c in services]))
         )
     }
-    writer.add([clean for clean in services if clean["code"] not in current])
+    created = writer.add([clean for clean in services if clean["code"] not in current])
+    if on_created is not None and created:
+        on_created(created)
     report.created += sum(1 for clean in services if clean["code"] not in current)
     for clean in services:
         service = current.get(clean["code"])

@@ -10,6 +10,7 @@ import os
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -25,6 +26,9 @@ from catalogue.transfer import export_catalogue, import_catalogue
 
 from .extensions import db
 from .formatting import number_vi
+
+if TYPE_CHECKING:
+    from catalogue.search.streamed import ImportIndex
 
 DEMO_FILE = "daklak.json.gz"
 # The identifiers of a CPSV-AP export when PUBLIC_BASE_URL is not set: the portal's own address.
@@ -87,20 +91,55 @@ def _first_steps() -> None:
                "(tài khoản quản trị: --role admin, bỏ --agency).")
 
 
+# A file this large into an empty catalogue is indexed as it is written (two worker
+# processes, catalogue/search/streamed.py); a smaller one is quicker indexed after.
+STREAMED_INDEX_FROM_BYTES = 4 << 20
+
+
+def _index_alongside(path: Path) -> ImportIndex | None:
+    from catalogue.search import IndexUnavailable
+    from catalogue.search.generations import IndexHome
+    from catalogue.search.streamed import ImportIndex
+
+    try:
+        if path.stat().st_size < STREAMED_INDEX_FROM_BYTES:
+            return None
+        return ImportIndex.begin(db.session, IndexHome.at(current_app.config["SEARCH_INDEX_DIR"]))
+    except (IndexUnavailable, OSError):
+        return None  # indexed after the commit instead
+
+
 def _import_file(path: Path, actor: Actor) -> None:
+    from catalogue.search import IndexUnavailable
+
+    index = _index_alongside(path)
     try:
         catalogue = read_catalogue(path)
-        report = import_catalogue(db.session, catalogue, actor)
+        report = import_catalogue(db.session, catalogue, actor,
+                                  on_created=index.created if index else None)
+        if index is not None:
+            index.seal(db.session)
     except ImportFileError as exc:
         db.session.rollback()
+        if index is not None:
+            index.abandon()
         click.echo(f"Không nhập tệp {path}: {len(exc.problems)} lỗi, không có gì được ghi.",
                    err=True)
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         sys.exit(1)
+    except BaseException:
+        if index is not None:
+            index.abandon()
+        raise
     db.session.commit()
     refresh_planner_statistics(db.engine)
-    _rebuild_search_index_after(report.created + report.updated)
+    try:
+        if index is None:
+            raise IndexUnavailable("not built alongside")
+        index.finish()
+    except (IndexUnavailable, OSError):
+        _rebuild_search_index_after(report.created + report.updated)
     click.echo(
         f"Đã nhập {path.name}: {report.created} dịch vụ mới, {report.updated} cập nhật, "
         f"{report.unchanged} không đổi; {report.agencies} cơ quan, {report.fields} lĩnh vực."

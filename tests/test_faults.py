@@ -53,24 +53,36 @@ IMPORT_THEN_WAIT = """
 import sys
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
+from catalogue import fast_insert
 from catalogue.models import Revision, Service
 
 pause_at = int(sys.argv[1])
 steps = 0
+session_of = {}
 
-# Each statement the import runs through the session (bulk INSERTs of the fast path,
-# the per-service queries of updates) is a step; the import pauses after the Nth.
-@event.listens_for(Session, "do_orm_execute")
-def pause_midway(orm_execute_state):
+def step(session):
     global steps
     steps += 1
     if steps == pause_at + 1:
-        connection = orm_execute_state.session.connection()
+        connection = session.connection()
         held = connection.execute(select(func.count()).select_from(Service)).scalar()
         imported = connection.execute(
             select(func.count()).select_from(Revision).where(Revision.action == "import")).scalar()
         print(f"midway {held} {imported}", flush=True)
         sys.stdin.readline()
+
+# Each statement the import runs through the session (the per-service queries of
+# updates, the batch queries) is a step, and so is each bulk write of the fast path
+# (rows handed to the driver at once); the import pauses after the Nth.
+@event.listens_for(Session, "do_orm_execute")
+def pause_midway(orm_execute_state):
+    step(orm_execute_state.session)
+
+write = fast_insert.TableWriter.write
+def write_then_step(self, rows):
+    write(self, rows)
+    step(self.session)
+fast_insert.TableWriter.write = write_then_step
 
 sys.argv = ["portal", "import", sys.argv[2]]
 from portal.cli import main

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, func, select
 from whoosh import index as whoosh_index
@@ -27,23 +29,29 @@ SEGMENT_DOCS = 60_000
 PARALLEL_FROM = 5000
 
 
+def index_rows(directory: str, rows: Iterable[dict[str, Any]]) -> int:
+    """Index ``rows`` (service rows as :func:`service_rows` gives them) into a fresh Whoosh
+    index in ``directory``: a segment per :data:`SEGMENT_DOCS`, never merged."""
+    ix = whoosh_index.create_in(directory, build_schema(), indexname=INDEX_NAME)
+    writer = BulkWriter(ix)
+    count = 0
+    for row in rows:
+        writer.add_document(**document_of(row))
+        count += 1
+        if count % SEGMENT_DOCS == 0:
+            writer.commit(merge=False)
+            writer = BulkWriter(ix)
+    writer.commit(merge=False)
+    ix.close()
+    return count
+
+
 def _write_part(url: str, directory: str, part: tuple[int, int] | None) -> int:
     """Index one share of the published services into a fresh Whoosh index."""
     engine = create_engine(url)
     try:
-        ix = whoosh_index.create_in(directory, build_schema(), indexname=INDEX_NAME)
-        writer = BulkWriter(ix)
-        count = 0
         with engine.connect() as conn:
-            for row in service_rows(conn, part=part):
-                writer.add_document(**document_of(row))
-                count += 1
-                if count % SEGMENT_DOCS == 0:
-                    writer.commit(merge=False)
-                    writer = BulkWriter(ix)
-        writer.commit(merge=False)
-        ix.close()
-        return count
+            return index_rows(directory, service_rows(conn, part=part))
     finally:
         engine.dispose()
 
@@ -76,7 +84,12 @@ def _build_parallel(engine: Engine, target: Path, procs: int) -> int:
     with ProcessPoolExecutor(max_workers=procs, mp_context=get_context("spawn")) as pool:
         counts = list(pool.map(_write_part, [url_of(engine)] * procs, map(str, parts),
                                [(k, procs) for k in range(procs)]))
-    # One table of contents listing every part's segment: no merge pass.
+    return join_parts(target, parts, counts)
+
+
+def join_parts(target: Path, parts: list[Path], counts: list[int]) -> int:
+    """Move each part's segment files into ``target`` and list them all in one table of
+    contents: no merge pass."""
     segments = []
     for p in parts:
         toc = TOC.read(FileStorage(str(p)), INDEX_NAME)

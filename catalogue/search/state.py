@@ -65,3 +65,21 @@ def change_log_mark(conn: Connection) -> SyncState:
     now = time.time()
     gaps = {i: now for i in range(max(1, top - window + 1), top + 1) if i not in seen}
     return SyncState(top, gaps)
+
+
+def mark_after_import(conn: Connection, before: SyncState, services: set[int]) -> SyncState:
+    """The log position of an index holding exactly what an import wrote since ``before``
+    (read in the import's transaction, before its commit): its own rows applied; a row of
+    anyone else's written meanwhile, an id not visible yet, and the gaps already open at
+    ``before`` left as gaps, which the next sync looks up and applies."""
+    now = time.time()
+    mark = change_log_mark(conn)
+    gaps = {**before.gaps, **mark.gaps}
+    seen = set()
+    for log_id, service_id in conn.execute(
+            select(ChangeLog.id, ChangeLog.service_id).where(ChangeLog.id > before.applied)):
+        seen.add(log_id)
+        if service_id not in services:
+            gaps[log_id] = now
+    gaps.update({i: now for i in range(before.applied + 1, mark.applied + 1) if i not in seen})
+    return SyncState(mark.applied, gaps)

@@ -26,8 +26,10 @@ from .analysis import FastExistence, FastFrequency
 
 # Bigger posting blocks than Whoosh's 128: the engine reads whole posting lists.
 BLOCK_LIMIT = 1024
-# Postings of terms in fewer documents than this would be kept in the term table, but
-INLINE_LIMIT = 1  # more hits a bug of Whoosh 2.7 (TermInfo.set_inline does not exist)
+# Postings of terms in fewer documents than this are kept in the term table instead of a
+# block of the postings file: a name's own words, its code, its id are in one document or
+# a few, and a block each (pickled, compressed, indexed) was most of a build's writing.
+INLINE_LIMIT = 16
 
 
 class FastPostingsWriter(W3PostingsWriter):
@@ -42,6 +44,23 @@ class FastPostingsWriter(W3PostingsWriter):
             return super()._mini_ids()
         ids = np.asarray(self._ids, dtype=np.int64)
         return tuple(np.diff(ids, prepend=0).tolist())
+
+    def finish_postings(self) -> Any:
+        """Whoosh's, with its call to a method that does not exist (``set_inline``) made
+        to the one that does (``set_inlined``), so short posting lists can be inlined.
+        A posting without a value (presence only) is inlined with an empty one: Whoosh
+        reads a missing inlined value as ``""``, which its own merge then refuses."""
+        terminfo = self._terminfo
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            values = self._values if len(self._values) == len(self._ids) else [b""] * len(self._ids)
+            terminfo.set_inlined(self._ids, self._weights, values)
+        else:
+            if self._ids:
+                self._write_block(last=True)
+            terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
+        self._terminfo = None
+        return terminfo
 
     def _mini_weights(self) -> tuple | float | None:
         if len(self._weights) < 64:

@@ -1,0 +1,167 @@
+"""A new index generation built from the rows an import is writing, while it writes them.
+
+A bulk import into an empty catalogue used to be indexed after its commit, by a full
+build reading every service back from the database: a third of the whole import's time
+at 100,000 services, on cores the import had left idle. Here worker processes index the
+published services as each batch is written (the same :func:`~.build.index_rows`, the
+same documents as a build from the database), into a generation that is swapped in only
+after the import has committed, and thrown away if it does not.
+
+It serves an empty catalogue only: then every published service after the import is one
+the import wrote, and the rows seen are the whole index. Otherwise the caller rebuilds
+from the database after the commit, as before.
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+from collections.abc import Iterator, Sequence
+from enum import Enum
+from multiprocessing import get_context
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Service, Status
+from .build import index_rows, join_parts
+from .generations import IndexHome
+from .state import IndexUnavailable, SyncState, change_log_mark, mark_after_import, write_state
+
+# What a document is made of (schema.document_of and texts_of read these keys).
+DOCUMENT_KEYS = (
+    "id", "name", "code", "agency_id", "agency_code", "agency_name", "field_id", "field_name",
+    "level", "tier", "audience", "published_at", "online_kind", "effective_from", "abolished_on",
+    "summary", "steps", "method", "documents", "fees", "result", "legal_basis", "requirements",
+    "forms", "life_events",
+)
+# Batches waiting for a worker: a bound, so a slow worker slows the import down instead
+# of letting memory grow.
+QUEUE_BATCHES = 4
+PUT_WAIT = 1.0
+
+
+def _rows_from(inbox: Any) -> Iterator[dict[str, Any]]:
+    while True:
+        batch = inbox.get()
+        if batch is None:
+            return
+        yield from batch
+
+
+def _index_worker(directory: str, inbox: Any, outbox: Any) -> None:
+    outbox.put(index_rows(directory, _rows_from(inbox)))
+
+
+def _plain(value: Any) -> Any:
+    """Enum members as their values: the worker then needs no class to unpickle them."""
+    return value.value if isinstance(value, Enum) else value
+
+
+class StreamedBuild:
+    """Index worker processes fed with the published rows of an import."""
+
+    def __init__(self, home: IndexHome, procs: int = 2) -> None:
+        self.home = home
+        self.generation = home.new_generation()
+        self.generation.mkdir(parents=True)
+        self.parts = [self.generation / f"part-{k}" for k in range(procs)]
+        context = get_context("spawn")
+        self.outbox = context.Queue()
+        self.inboxes = [context.Queue(QUEUE_BATCHES) for _ in self.parts]
+        self.workers = []
+        for part, inbox in zip(self.parts, self.inboxes, strict=True):
+            part.mkdir()
+            worker = context.Process(target=_index_worker, args=(str(part), inbox, self.outbox), daemon=True)
+            worker.start()
+            self.workers.append(worker)
+        self.sent = 0
+
+    def _put(self, k: int, item: Any) -> None:
+        while True:
+            try:
+                self.inboxes[k].put(item, timeout=PUT_WAIT)
+                return
+            except queue.Full:
+                if not self.workers[k].is_alive():
+                    raise IndexUnavailable("an index worker stopped") from None
+
+    def add(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Published service rows (column values, their agency's code and name, their
+        field's name), shared among the workers in turn."""
+        shares: list[list[dict[str, Any]]] = [[] for _ in self.workers]
+        for row in rows:
+            shares[row["id"] % len(shares)].append({key: _plain(row.get(key)) for key in DOCUMENT_KEYS})
+        for k, share in enumerate(shares):
+            if share:
+                self._put(k, share)
+        self.sent += len(rows)
+
+    def finish(self, state: SyncState) -> int:
+        """Wait for the workers, join their segments, record ``state`` and swap the
+        generation in; returns the number of documents."""
+        for k in range(len(self.workers)):
+            self._put(k, None)
+        counts = []
+        for _ in self.workers:
+            try:
+                counts.append(self.outbox.get(timeout=600))
+            except queue.Empty:
+                raise IndexUnavailable("an index worker did not finish") from None
+        for worker in self.workers:
+            worker.join()
+        with self.home.build_lock():
+            count = join_parts(self.generation, self.parts, counts)
+            write_state(self.generation, state)
+            self.home.swap_in(self.generation)
+        return count
+
+    def abandon(self) -> None:
+        """Stop the workers and remove what they wrote (the import did not commit)."""
+        for worker in self.workers:
+            worker.kill()
+            worker.join()
+        shutil.rmtree(self.generation, ignore_errors=True)
+
+
+
+
+class ImportIndex:
+    """The search index of an import into an empty catalogue, built as it writes.
+
+    ``begin`` (in the import's transaction, before anything is written) says whether this
+    import can have it; ``created`` is the import's ``on_created``; ``seal`` reads the log
+    position before the commit; ``finish`` after it swaps the index in; ``abandon`` if the
+    import failed.
+    """
+
+    def __init__(self, build: StreamedBuild, before: SyncState) -> None:
+        self.build = build
+        self.before = before
+        self.services: set[int] = set()
+        self.state: SyncState | None = None
+
+    @classmethod
+    def begin(cls, session: Session, home: IndexHome, procs: int = 2) -> ImportIndex | None:
+        if session.scalar(select(Service.id).limit(1)) is not None:
+            return None
+        before = change_log_mark(session.connection())
+        return cls(StreamedBuild(home, procs), before)
+
+    def created(self, rows: list[dict[str, Any]]) -> None:
+        self.services.update(row["id"] for row in rows)
+        self.build.add([row for row in rows if row["status"] == Status.PUBLISHED])
+
+    def seal(self, session: Session) -> None:
+        self.state = mark_after_import(session.connection(), self.before, self.services)
+
+    def finish(self) -> int:
+        assert self.state is not None, "seal() before the commit"
+        return self.build.finish(self.state)
+
+    def abandon(self) -> None:
+        self.build.abandon()
+
+
+__all__ = ["ImportIndex", "StreamedBuild"]
