@@ -16,12 +16,14 @@ counts summed in memory and written once at the end (:meth:`BulkServiceWriter.fi
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import Table, inspect, select
 from sqlalchemy.orm import Session
 
 from .fast_insert import TableWriter, last_ids, reserve_ids
@@ -30,6 +32,8 @@ from .models import ChangeLog, Revision, Service, Status, now_utc
 from .operations import CONTENT_KEYS, Actor, Lookups, apply_content, iso, record_of, revision_state
 
 _SKIPPED = {"id", "agency_id", "field_id"}
+# Writes handed to the background thread and not done yet: a bound on memory.
+PENDING_BATCHES = 1
 
 
 def _service_columns() -> list[tuple[str, Any]]:
@@ -48,8 +52,60 @@ class _Draft:
         return None
 
 
+class _Background:
+    """One thread running each batch's database writes in turn while the caller reads
+    and checks the next batch: the driver works without Python's lock (SQLite's steps,
+    PostgreSQL's socket), so the two overlap."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=PENDING_BATCHES)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="bulk-writes", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            work = self.queue.get()
+            try:
+                if work is None:
+                    return
+                if self.error is None:
+                    work()
+            except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread
+                self.error = exc
+            finally:
+                self.queue.task_done()
+
+    def submit(self, work: Callable[[], None]) -> None:
+        self.check()
+        self.queue.put(work)
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def drain(self) -> None:
+        """Wait until every write submitted is done; raise the first that failed."""
+        self.queue.join()
+        self.check()
+
+    def stop(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+
+
+Groups = list[tuple[TableWriter, list[dict[str, Any]]]]
+
+
 class BulkServiceWriter:
-    """Writes new services in batches within the caller's transaction (never commits)."""
+    """Writes new services in batches within the caller's transaction (never commits).
+
+    Into a catalogue with no service yet (``fresh``), ids are given here and each batch's
+    writes run on a background thread; the caller calls :meth:`finish` (or :meth:`close`)
+    before using the session again. Otherwise every write is done when :meth:`add` returns.
+    """
+
+    ID_BLOCK = 10_000
 
     def __init__(self, session: Session, actor: Actor, lookups: Lookups) -> None:
         self.session = session
@@ -59,6 +115,9 @@ class BulkServiceWriter:
         self.columns = _service_columns()
         self.written = 0
         self.writers: dict[tuple[str, tuple[str, ...]], TableWriter] = {}
+        self.fresh = session.scalar(select(Service.id).limit(1)) is None
+        self.free_ids: list[int] = []  # ids this writer may give
+        self.background: _Background | None = None
 
     def _row(self, service: Any) -> dict[str, Any]:
         """The service's row by column name; a column never set takes its default, as an
@@ -73,27 +132,54 @@ class BulkServiceWriter:
             row[column.name] = value
         return row
 
-    def _write(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Rows into ``table`` through one :class:`TableWriter` per set of keys."""
+    def _groups(self, table: Table, rows: list[dict[str, Any]]) -> Groups:
+        """Rows by set of keys, each with its :class:`TableWriter` (made here, on the
+        caller's thread: making one reads the session)."""
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for row in rows:
             groups[tuple(row)].append(row)
+        found = []
         for keys, group in groups.items():
             writer = self.writers.get((table.name, keys))
             if writer is None:
                 writer = self.writers[(table.name, keys)] = TableWriter(self.session, table, keys)
-            writer.write(group)
+            found.append((writer, group))
+        return found
 
-    def _insert_services(self, rows: list[dict[str, Any]]) -> list[int]:
-        """The services' rows, with their ids (taken before on PostgreSQL, read after on
-        SQLite: see :mod:`catalogue.fast_insert`)."""
+    def _ids_for(self, count: int) -> list[int] | None:
+        """Ids for the services of a batch when this writer gives them: from PostgreSQL's
+        sequence a block at a time; on SQLite into a fresh catalogue, after the first
+        batch, the ones past it (the transaction holds the write lock from its first
+        insert: no one else can take them). None: the database gives them."""
+        if len(self.free_ids) < count:
+            table = Service.__table__
+            if self.session.get_bind().dialect.name == "postgresql":
+                self.drain()
+                self.free_ids += reserve_ids(self.session, table, max(self.ID_BLOCK, count))  # type: ignore[arg-type]
+            elif self.fresh and self.free_ids:
+                top = self.free_ids[-1]
+                self.free_ids += range(top + 1, top + 1 + max(self.ID_BLOCK, count))
+            else:
+                return None
+        ids, self.free_ids = self.free_ids[:count], self.free_ids[count:]
+        return ids
+
+    def _insert_services(self, rows: list[dict[str, Any]]) -> tuple[list[int], Groups]:
+        """Ids for the services' rows, and the writes still to do for them."""
         table = Service.__table__
-        ids = reserve_ids(self.session, table, len(rows))  # type: ignore[arg-type]
+        ids = self._ids_for(len(rows))
         if ids is not None:
             for row, service_id in zip(rows, ids, strict=True):
                 row["id"] = service_id
-        self._write(table, rows)  # type: ignore[arg-type]
-        return ids if ids is not None else last_ids(self.session, table, len(rows))  # type: ignore[arg-type]
+            return ids, self._groups(table, rows)  # type: ignore[arg-type]
+        self.drain()
+        for writer, group in self._groups(table, rows):  # type: ignore[arg-type]
+            writer.write(group)
+        ids = last_ids(self.session, table, len(rows))  # type: ignore[arg-type]
+        if self.fresh:
+            self.free_ids = list(range(ids[-1] + 1, ids[-1] + 1 + self.ID_BLOCK))
+        return ids, []
+
 
     def _chain(self, clean: Mapping[str, Any], now: datetime) -> tuple[Any, list[dict[str, Any]]]:
         """The transient service in its final state, and its revisions as the slow path
@@ -158,7 +244,7 @@ class BulkServiceWriter:
         now = now_utc()
         chains = [self._chain(clean, now) for clean in cleans]
         rows = [self._row(service) for service, _ in chains]
-        ids = self._insert_services(rows)
+        ids, writes = self._insert_services(rows)
         revisions, changes = [], []
         for service_id, (service, chain) in zip(ids, chains, strict=True):
             for revision in chain:
@@ -166,15 +252,42 @@ class BulkServiceWriter:
                 self._count_months(revision)
                 revisions.append(revision)
                 changes.append({"service_id": service_id, "code": service.code, "recorded_at": now})
-        self._write(Revision.__table__, revisions)  # type: ignore[arg-type]
-        self._write(ChangeLog.__table__, changes)  # type: ignore[arg-type]
+        writes += self._groups(Revision.__table__, revisions)  # type: ignore[arg-type]
+        writes += self._groups(ChangeLog.__table__, changes)  # type: ignore[arg-type]
+        self._submit(writes)
         self.written += len(cleans)
         for service_id, row, (service, _) in zip(ids, rows, chains, strict=True):
             row.update(id=service_id, agency_code=service.agency.code, agency_name=service.agency.name,
                        field_name=service.field.name)
         return rows
 
+    def _submit(self, writes: Groups) -> None:
+        def work() -> None:
+            for writer, rows in writes:
+                writer.write(rows)
+
+        if not self.fresh:
+            work()
+            return
+        if self.background is None:
+            self.background = _Background()
+        self.background.submit(work)
+
+    def drain(self) -> None:
+        """Wait for the writes still running (the session is then the caller's again)."""
+        if self.background is not None:
+            self.background.drain()
+
+    def close(self) -> None:
+        """Stop the background thread once its writes are done (whether they failed or not)."""
+        if self.background is not None:
+            background, self.background = self.background, None
+            background.stop()
+
     def finish(self) -> None:
-        """The monthly counts of everything added, as rows of net change (history.py)."""
+        """The monthly counts of everything added, as rows of net change (history.py),
+        once every write is done."""
+        self.drain()
+        self.close()
         add_monthly(self.session, {key: n for key, n in self.monthly.items() if n})
         self.monthly.clear()

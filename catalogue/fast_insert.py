@@ -33,6 +33,9 @@ class TableWriter:
         self.session = session
         self.table = table
         connection = session.connection()
+        # The driver's connection, held by the session until its commit: taken here so
+        # that writes may run on another thread without touching the session.
+        self.raw = connection.connection.dbapi_connection
         self.dialect = connection.dialect
         self.postgres = self.dialect.name == "postgresql"
         given = list(keys)
@@ -71,8 +74,13 @@ class TableWriter:
                 make = self.defaults[position - given][1]
                 values = [make() for _ in rows]
             process = self.processors[position]
-            if process is not None:
-                values = [None if v is None else process(v) for v in values]
+            if process is _json:
+                values = [None if v is None else _json(v) for v in values]
+            elif process is not None:
+                # Dates, times and enum values repeat (a batch's revisions share their
+                # recording time): each distinct value is converted once.
+                converted = {v: process(v) for v in set(values) if v is not None}
+                values = [None if v is None else converted[v] for v in values]
             columns.append(values)
         return list(zip(*columns, strict=True))
 
@@ -80,9 +88,8 @@ class TableWriter:
         if not rows:
             return
         values = self._values(rows)
-        raw = self.session.connection().connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
+        assert self.raw is not None
+        cursor = self.raw.cursor()
         try:
             if self.postgres:
                 with cursor.copy(f"COPY {self.table_sql} ({self.columns_sql}) FROM STDIN") as copy:
@@ -96,13 +103,13 @@ class TableWriter:
             cursor.close()
 
 
-def reserve_ids(session: Session, table: Table, count: int) -> list[int] | None:
+def reserve_ids(session: Session, table: Table, count: int) -> list[int]:
     """Primary keys for ``count`` new rows of ``table`` taken from PostgreSQL's sequence
-    (unique whatever else is inserted meanwhile); None on SQLite, where
-    :func:`last_ids` reads them after the insert instead."""
+    (unique whatever else is inserted meanwhile; those left unused are gaps, as a rolled
+    back insert leaves)."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql" or count == 0:
-        return None
+    if count == 0:
+        return []
     name = connection.dialect.identifier_preparer.format_table(table)
     sequence = func.pg_get_serial_sequence(name, "id")
     return list(session.scalars(select(func.nextval(sequence)).select_from(func.generate_series(1, count))))

@@ -37,7 +37,7 @@ from .validation import (
     validate_service,
 )
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 1000
 
 
 @dataclass
@@ -130,39 +130,42 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
     if not problems:
         _write_refs(session, agencies, fields, lookups, report)
     writer = BulkServiceWriter(session, actor, lookups)
-    seen_codes: dict[str, str] = {}
-    batch: list[dict[str, Any]] = []
-    for where, item in _services_of(cat, problems):
-        if isinstance(item, Exception):
-            problems.append(Problem(where, str(item)))
-            continue
-        if not isinstance(item, Mapping):
-            problems.append(Problem(where, "mỗi dịch vụ phải là một đối tượng JSON."))
-            continue
-        label = where
-        if isinstance(item.get("code"), str):
-            label = f"{where} (mã {item['code']})"
-        try:
-            clean = validate_service(
-                item, agency_codes=agency_codes, field_codes=field_codes, with_history=True
-            )
-        except ValidationError as exc:
-            problems.extend(Problem(label, e.message) for e in exc.errors)
-            continue
-        if clean["code"] in seen_codes:
-            problems.append(Problem(label, f"mã thủ tục trùng với {seen_codes[clean['code']]}."))
-            continue
-        seen_codes[clean["code"]] = where
+    try:
+        seen_codes: dict[str, str] = {}
+        batch: list[dict[str, Any]] = []
+        for where, item in _services_of(cat, problems):
+            if isinstance(item, Exception):
+                problems.append(Problem(where, str(item)))
+                continue
+            if not isinstance(item, Mapping):
+                problems.append(Problem(where, "mỗi dịch vụ phải là một đối tượng JSON."))
+                continue
+            label = where
+            if isinstance(item.get("code"), str):
+                label = f"{where} (mã {item['code']})"
+            try:
+                clean = validate_service(
+                    item, agency_codes=agency_codes, field_codes=field_codes, with_history=True
+                )
+            except ValidationError as exc:
+                problems.extend(Problem(label, e.message) for e in exc.errors)
+                continue
+            if clean["code"] in seen_codes:
+                problems.append(Problem(label, f"mã thủ tục trùng với {seen_codes[clean['code']]}."))
+                continue
+            seen_codes[clean["code"]] = where
+            if problems:
+                continue  # the file is refused: check the rest, write nothing more
+            batch.append(clean)
+            if len(batch) >= batch_size:
+                _write_services(session, batch, writer, lookups, actor, report, on_created)
+                batch = []
         if problems:
-            continue  # the file is refused: check the rest, write nothing more
-        batch.append(clean)
-        if len(batch) >= batch_size:
-            _write_services(session, batch, writer, lookups, actor, report, on_created)
-            batch = []
-    if problems:
-        raise ImportFileError(problems)
-    _write_services(session, batch, writer, lookups, actor, report, on_created)
-    writer.finish()
+            raise ImportFileError(problems)
+        _write_services(session, batch, writer, lookups, actor, report, on_created)
+        writer.finish()
+    finally:
+        writer.close()  # its writes done, before the caller commits or rolls back
     session.flush()
     return report
 
@@ -222,7 +225,8 @@ def _write_services(
 ) -> None:
     if not services:
         return
-    current = {
+    # Into a catalogue that had no service, none of the file's (distinct) codes exists.
+    current = {} if writer.fresh else {
         s.code: s
         for s in session.scalars(
             select(Service).where(Service.code.in_([c["code"] for c in services]))

@@ -51,37 +51,44 @@ ROOT = Path(__file__).resolve().parent.parent
 # on stdin, where the test kills it. Nothing of the import itself is replaced.
 IMPORT_THEN_WAIT = """
 import sys
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from catalogue import fast_insert
-from catalogue.models import Revision, Service
 
 pause_at = int(sys.argv[1])
 steps = 0
-session_of = {}
 
-def step(session):
+SERVICES = "SELECT count(*) FROM service"
+IMPORTED = "SELECT count(*) FROM revision WHERE action = 'import'"
+
+def step(count):
     global steps
     steps += 1
     if steps == pause_at + 1:
-        connection = session.connection()
-        held = connection.execute(select(func.count()).select_from(Service)).scalar()
-        imported = connection.execute(
-            select(func.count()).select_from(Revision).where(Revision.action == "import")).scalar()
-        print(f"midway {held} {imported}", flush=True)
+        print(f"midway {count(SERVICES)} {count(IMPORTED)}", flush=True)
         sys.stdin.readline()
+
+def session_count(session):
+    return lambda sql: session.connection().exec_driver_sql(sql).scalar()
+
+def driver_count(raw):  # the bulk writes may run on a thread of their own
+    def count(sql):
+        cursor = raw.cursor()
+        cursor.execute(sql)
+        return cursor.fetchone()[0]
+    return count
 
 # Each statement the import runs through the session (the per-service queries of
 # updates, the batch queries) is a step, and so is each bulk write of the fast path
 # (rows handed to the driver at once); the import pauses after the Nth.
 @event.listens_for(Session, "do_orm_execute")
 def pause_midway(orm_execute_state):
-    step(orm_execute_state.session)
+    step(session_count(orm_execute_state.session))
 
 write = fast_insert.TableWriter.write
 def write_then_step(self, rows):
     write(self, rows)
-    step(self.session)
+    step(driver_count(self.raw))
 fast_insert.TableWriter.write = write_then_step
 
 sys.argv = ["portal", "import", sys.argv[2]]
