@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
@@ -33,6 +36,30 @@ if TYPE_CHECKING:
 DEMO_FILE = "daklak.json.gz"
 # The identifiers of a CPSV-AP export when PUBLIC_BASE_URL is not set: the portal's own address.
 CANONICAL_BASE_URL = "https://dichvucong.daklak.gov.vn"
+
+
+@contextmanager
+def deferred_checkpoint(session: Any) -> Iterator[None]:
+    """SQLite copies its write-ahead log into the database file at the commit that makes
+    the log long (after a bulk import: as much again as it wrote); deferred here, that
+    copy is :func:`_upkeep_after_bulk_write`'s, run while the index is finished."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA wal_autocheckpoint = 1000")  # SQLite's default, as every connection has
+
+
+def _upkeep_after_bulk_write(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    refresh_planner_statistics(engine)
 
 
 def refresh_planner_statistics(engine: Engine) -> None:
@@ -134,14 +161,18 @@ def _import_file(path: Path, actor: Actor) -> None:
         if index is not None:
             index.abandon()
         raise
-    db.session.commit()
-    refresh_planner_statistics(db.engine)
+    with deferred_checkpoint(db.session):
+        db.session.commit()
+    upkeep = threading.Thread(target=_upkeep_after_bulk_write, args=(db.engine,), name="upkeep")
+    upkeep.start()  # the database's work (C, without Python's lock) beside the index's
     try:
         if index is None:
             raise IndexUnavailable("not built alongside")
         index.finish()
     except (IndexUnavailable, OSError):
+        upkeep.join()
         _rebuild_search_index_after(report.created + report.updated)
+    upkeep.join()
     click.echo(
         f"Đã nhập {path.name}: {report.created} dịch vụ mới, {report.updated} cập nhật, "
         f"{report.unchanged} không đổi; {report.agencies} cơ quan, {report.fields} lĩnh vực."

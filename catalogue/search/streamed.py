@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from enum import Enum
 from multiprocessing import get_context
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -49,7 +50,13 @@ def _rows_from(inbox: Any) -> Iterator[dict[str, Any]]:
         batch = inbox.get()
         if batch is None:
             return
-        yield from batch
+        for values in batch:
+            row = dict(zip(DOCUMENT_KEYS, values, strict=True))
+            for key in ENUM_KEYS:
+                value = row[key]
+                if isinstance(value, Enum):
+                    row[key] = value.value
+            yield row
 
 
 def _index_worker(directory: str, inbox: Any, outbox: Any) -> None:
@@ -59,8 +66,10 @@ def _index_worker(directory: str, inbox: Any, outbox: Any) -> None:
     outbox.put(index_rows(directory, _rows_from(inbox)))
 
 
-# Enum members sent as their values: the worker then needs no class to unpickle them.
+# Enum members read as their values, as from the database.
 ENUM_KEYS = ("level", "tier", "audience", "online_kind")
+# A row's document values in DOCUMENT_KEYS order, at C speed (a tuple pickles smaller too).
+_document_values = itemgetter(*DOCUMENT_KEYS)
 
 
 class StreamedBuild:
@@ -94,14 +103,9 @@ class StreamedBuild:
     def add(self, rows: Sequence[dict[str, Any]]) -> None:
         """Published service rows (column values, their agency's code and name, their
         field's name), shared among the workers in turn."""
-        shares: list[list[dict[str, Any]]] = [[] for _ in self.workers]
+        shares: list[list[tuple[Any, ...]]] = [[] for _ in self.workers]
         for row in rows:
-            document = {key: row.get(key) for key in DOCUMENT_KEYS}
-            for key in ENUM_KEYS:
-                value = document[key]
-                if isinstance(value, Enum):
-                    document[key] = value.value
-            shares[row["id"] % len(shares)].append(document)
+            shares[row["id"] % len(shares)].append(_document_values(row))
         for k, share in enumerate(shares):
             if share:
                 self._put(k, share)
