@@ -241,3 +241,47 @@ def test_bulk_import_writes_the_history_the_one_by_one_path_would(app, tmp_path)
     assert marriage.revisions[1].snapshot == {**record_of(marriage), "status": "published",
                                               "updated_at": "2010-01-04T08:00:00+07:00"}
     assert count(ChangeLog) == count(Revision)
+
+
+# ---------------------------------------------------------------- export-shaped files
+
+
+def export_shaped(tmp_path, rows, name="catalogue.json"):
+    """A file as ``export`` writes it: one line a row (``rows`` are services, or text)."""
+    data = payload()
+    head = ['{"agencies": [', ",\n".join(json.dumps(a, ensure_ascii=False) for a in data["agencies"]),
+            '],\n"fields": [', ",\n".join(json.dumps(f, ensure_ascii=False) for f in data["fields"]),
+            '],\n"services": [']
+    lines = [row if isinstance(row, str) else json.dumps(row, ensure_ascii=False) for row in rows]
+    path = tmp_path / name
+    path.write_text("\n".join(head) + "\n" + ",\n".join(lines) + "\n]}\n", encoding="utf-8")
+    return path
+
+
+def test_an_export_shaped_file_reads_the_same_as_any_json(app, tmp_path):
+    services = [service_data(code=f"1.{i:06d}", name=f"Thủ tục {i}", status="published") for i in range(5)]
+    fast = [item for _, item in read_catalogue(export_shaped(tmp_path, services)).services]
+    careful = [item for _, item in read_catalogue(write_json(tmp_path, payload(*services))).services]
+    assert fast == careful == services
+
+
+def test_a_broken_line_is_reported_where_it_is_and_nothing_is_written(app, tmp_path):
+    services = [service_data(code=f"1.{i:06d}") for i in range(6)]
+    rows = [*services[:4], json.dumps(services[4], ensure_ascii=False)[:-20], services[5]]  # cut short
+    problems = problems_of(export_shaped(tmp_path, rows))
+    assert len(problems) == 1 and problems[0].startswith("services[4]: JSON không hợp lệ"), problems
+    assert count(Service) == 0
+
+
+def test_lines_not_in_export_shape_are_read_by_the_careful_reader(app, tmp_path):
+    services = [service_data(code=f"1.{i:06d}", name=f"Thủ tục {i}") for i in range(5)]
+    two = json.dumps(services[2], ensure_ascii=False) + ", " + json.dumps(services[3], ensure_ascii=False)
+    assert load(export_shaped(tmp_path, [*services[:2], two, services[4]])).created == 5
+    assert sorted(db.session.scalars(select(Service.code))) == [s["code"] for s in services]
+
+
+def test_nesting_too_deep_on_one_line_is_still_refused(app, tmp_path):
+    deep = json.dumps({**service_data(code="1.000009"), "steps": ["x"]}).replace('["x"]', "[" * 60 + "]" * 60)
+    problems = problems_of(export_shaped(tmp_path, [service_data(), deep]))
+    assert problems and "quá sâu" in problems[0], problems
+    assert count(Service) == 0
