@@ -141,6 +141,10 @@ _NEVER = 2**62  # seconds or microseconds: a bound that is not given (NULL) read
 
 
 _DAY_BITS = 22  # a day ordinal (up to 9999-12-31) fits in 22 bits
+# The service and the agency in one number: agency ids are the serials of a table of a
+# few hundred rows; a row beyond these bounds comes back NULL and fails loudly.
+_AGENCY_BITS = 24
+_SERVICE_LIMIT = 1 << (62 - _AGENCY_BITS)
 
 
 def _dialect_sql(dialect: str) -> tuple[Callable[[str], str], Callable[[str], str], str, str, str, str]:
@@ -188,12 +192,12 @@ def _sql(dialect: str) -> str:
     """One query, every value a number computed by the database (seconds since the epoch,
     day ordinals, kinds as small integers, NULL as a sentinel): the driver then hands back
     plain integers that numpy takes in one call, with no per-value conversion in Python
-    (parsing 390,000 rows of text timestamps cost seconds at 100,000 services). Six numbers
-    a row: ``effective_at``, the interval's end, ``applies_from`` (the interval starts at
-    the later of the two, taken by numpy: each timestamp is read once, and reading one
-    costs as much as the driver's conversion of a value) and the small facts packed into
-    one (missing parts, decision day, kind, reason), as each value the driver converts
-    costs as much as the database's work on it.
+    (parsing 390,000 rows of text timestamps cost seconds at 100,000 services). Five numbers
+    a row, as each value the driver converts costs as much as the database's work on it:
+    the service and its agency in one, ``effective_at``, the interval's end,
+    ``applies_from`` (the interval starts at the later of the two, taken by numpy, so each
+    timestamp is read once) and the small facts in one (missing parts, decision day, kind,
+    reason).
 
     Whole seconds (rounded down) are enough: every instant the figures are read at is a
     whole second (the end of a day), and ``start < t <= end`` holds for the microseconds
@@ -202,7 +206,10 @@ def _sql(dialect: str) -> str:
     seconds, _, day, later, earlier, source = _dialect_sql(dialect)
     _, end = _bounds(seconds, later, earlier)
     return (
-        f"SELECT service_id, agency_id, {seconds('effective_at')}, {end}, "
+        f"SELECT CASE WHEN agency_id >= 0 AND agency_id < {1 << _AGENCY_BITS} "
+        f"AND service_id >= 0 AND service_id < {_SERVICE_LIMIT} "
+        f"THEN CAST(service_id AS BIGINT) * {1 << _AGENCY_BITS} + agency_id END, "
+        f"{seconds('effective_at')}, {end}, "
         f"COALESCE({seconds('applies_from')}, {-_NEVER}), "
         f"((CAST(COALESCE(missing_parts, -1) AS BIGINT) + 1) * {1 << _DAY_BITS} "
         f"+ COALESCE({day}, -1) + 1) * 8 "
@@ -249,26 +256,26 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
         cursor.execute(_sql(dialect))
         rows = cursor.fetchall()
         # A row per column, each contiguous once the intervals kept are picked.
-        table = np.fromiter(chain.from_iterable(rows), np.int64, count=6 * len(rows)).reshape(-1, 6).T
+        table = np.fromiter(chain.from_iterable(rows), np.int64, count=5 * len(rows)).reshape(-1, 5).T
         del rows
         # The interval's start: the later of effective_at and applies_from (_bounds).
-        start_s, end_s = np.maximum(table[2], table[4]), table[3]
+        start_s, end_s = np.maximum(table[1], table[3]), table[2]
         # Within one second, the seconds cannot tell whether the interval held.
         within = (end_s == start_s) & (start_s > -_NEVER) & (end_s < _NEVER)
-        unsure = sorted(set(table[0, within].tolist())) if within.any() else []
+        unsure = sorted(set((table[0, within] >> _AGENCY_BITS).tolist())) if within.any() else []
         exact = _exact_firsts(cursor, dialect, unsure) if unsure else {}
     finally:
         cursor.close()
     keep = end_s > start_s  # an interval that never held (to the second) is left out
     table, start_s, end_s = table[:, keep], start_s[keep], end_s[keep]
-    sid, aid, applies_from, packed = table[0], table[1], table[4], table[5]
+    sid, aid = table[0] >> _AGENCY_BITS, table[0] & ((1 << _AGENCY_BITS) - 1)
+    applies_from, packed = table[3], table[4]
     start, end = _to_seconds(start_s), _to_seconds(end_s)
     law_reason = (packed & 1) == 1
     kind = ((packed >> 1) & 3).astype(np.int8)
     decided = ((packed >> 3) & ((1 << _DAY_BITS) - 1)) - 1
     missing = (packed >> (3 + _DAY_BITS)) - 1
-    given = applies_from > -_NEVER
-    effective = np.where(given, _vn_days(np.where(given, applies_from, 0)), -1)
+    effective = np.where(applies_from > -_NEVER, (applies_from + _VN_OFFSET) // 86400 + _EPOCH_ORDINAL, -1)
     published = _vn_days(_first_public(sid, start, exact)) if len(sid) else np.zeros(0, np.int64)
 
     has_decision = decided >= 0
