@@ -34,6 +34,9 @@ class _ProcessBytecode(BytecodeCache):
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
 
+    def clear(self) -> None:
+        self._code.clear()
+
 
 _BYTECODE = _ProcessBytecode()
 _REFERENCES: dict[str, list[str]] = {}  # a template's source -> the templates it names
@@ -57,6 +60,11 @@ def _with_references(env: Environment, names: tuple[str, ...]) -> list[str]:
             refs = _REFERENCES[source] = [r for r in meta.find_referenced_templates(env.parse(source)) if r]
         todo.extend(refs)
     return seen
+
+
+def forget_compiled() -> None:
+    """Drop the process's compiled templates (the benchmark's fresh worker)."""
+    _BYTECODE.clear()
 
 
 def init_app(app: Flask) -> None:
