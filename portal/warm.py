@@ -1,13 +1,13 @@
 """Work a worker does once as it is set up, so that no reader's first request pays it.
 
-Compiling a template (lexing, parsing, generating and compiling Python) costs far more
-than rendering it: the four templates of /statistics/index took 170 ms of CPU on the
-first request of a fresh worker, against 30 ms to render them. The templates of the
-pages named in ``TEMPLATES`` are therefore compiled with the app, with everything they
-extend, import or include. The compiled code is also kept for the process (an in-memory
-bytecode cache shared by every app it creates, keyed by the template's source), so a
-second app in the same process (the tests make one per test) loads it instead of
-compiling again.
+Compiling a template (lexing, parsing, generating and compiling Python) costs more than
+rendering it: the four templates of /statistics/index took about 65 ms of CPU on the
+first request of a fresh worker (bench/statistics_page.py), three times what rendering
+them takes. The templates of the pages named in ``TEMPLATES`` are therefore compiled
+with the app, with everything they extend, import or include. The compiled code is also
+kept for the process (an in-memory bytecode cache shared by every app it creates, keyed
+by the template's source), so a second app in the same process (the tests make one per
+test) loads it instead of compiling again.
 """
 
 from __future__ import annotations
