@@ -263,6 +263,7 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
         del rows
         # A row per column, each contiguous once the intervals kept are picked.
         table = (np.concatenate(parts) if parts else np.zeros(0, np.int64)).reshape(-1, 5).T
+        del parts
         # The interval's start: the later of effective_at and applies_from (_bounds).
         start_s, end_s = np.maximum(table[1], table[3]), table[2]
         # Within one second, the seconds cannot tell whether the interval held.
@@ -272,7 +273,8 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
     finally:
         cursor.close()
     keep = end_s > start_s  # an interval that never held (to the second) is left out
-    table, start_s, end_s = table[:, keep], start_s[keep], end_s[keep]
+    if not keep.all():  # (rare: a copy of every column)
+        table, start_s, end_s = table[:, keep], start_s[keep], end_s[keep]
     sid, aid = table[0] >> _AGENCY_BITS, table[0] & ((1 << _AGENCY_BITS) - 1)
     applies_from, packed = table[3], table[4]
     start, end = _to_seconds(start_s), _to_seconds(end_s)
