@@ -141,6 +141,11 @@ _NEVER = 2**62  # seconds or microseconds: a bound that is not given (NULL) read
 
 
 _DAY_BITS = 22  # a day ordinal (up to 9999-12-31) fits in 22 bits
+# The service and the agency in one number: agency ids are the serials of a table of a
+# few hundred rows; a row beyond these bounds comes back NULL and fails loudly.
+_AGENCY_BITS = 24
+_SERVICE_LIMIT = 1 << (62 - _AGENCY_BITS)
+_CHUNK = 10_000  # rows converted at a time
 
 
 def _dialect_sql(dialect: str) -> tuple[Callable[[str], str], Callable[[str], str], str, str, str, str]:
@@ -160,8 +165,11 @@ def _dialect_sql(dialect: str) -> tuple[Callable[[str], str], Callable[[str], st
         # looked up in the table again, twice as slow for the two thirds of the rows kept.
         return seconds, micro, day, "MAX", "MIN", f"{Revision.__tablename__} NOT INDEXED"
 
-    def seconds(c: str) -> str:  # PostgreSQL: naive UTC timestamps, extract(epoch) is exact
-        return f"CAST(floor(extract(epoch from {c})) AS BIGINT)"
+    def seconds(c: str) -> str:
+        # PostgreSQL: naive UTC timestamps. date_part gives a double, extract (PostgreSQL
+        # 14 on) an exact numeric at twice the cost; a double holds today's seconds with
+        # their microseconds to well under a microsecond, so the floor is the same.
+        return f"CAST(floor(date_part('epoch', {c})) AS BIGINT)"
 
     def micro(c: str) -> str:
         return f"CAST(extract(epoch from {c}) * 1000000 AS BIGINT)"
@@ -185,19 +193,25 @@ def _sql(dialect: str) -> str:
     """One query, every value a number computed by the database (seconds since the epoch,
     day ordinals, kinds as small integers, NULL as a sentinel): the driver then hands back
     plain integers that numpy takes in one call, with no per-value conversion in Python
-    (parsing 390,000 rows of text timestamps cost seconds at 100,000 services). Six numbers
-    a row: the interval's start and end, ``applies_from`` (the effective day), and the
-    small facts packed into one (missing parts, decision day, kind, reason), as each value
-    the driver converts costs as much as the database's work on it.
+    (parsing 390,000 rows of text timestamps cost seconds at 100,000 services). Five numbers
+    a row, as each value the driver converts costs as much as the database's work on it:
+    the service and its agency in one, ``effective_at``, the interval's end,
+    ``applies_from`` (the interval starts at the later of the two, taken by numpy, so each
+    timestamp is read once) and the small facts in one (missing parts, decision day, kind,
+    reason).
 
     Whole seconds (rounded down) are enough: every instant the figures are read at is a
     whole second (the end of a day), and ``start < t <= end`` holds for the microseconds
     exactly when it holds for the seconds rounded down. Only an interval shorter than a
     second needs more (:func:`_exact_firsts`)."""
     seconds, _, day, later, earlier, source = _dialect_sql(dialect)
-    start, end = _bounds(seconds, later, earlier)
+    _, end = _bounds(seconds, later, earlier)
     return (
-        f"SELECT service_id, agency_id, {start}, {end}, COALESCE({seconds('applies_from')}, {-_NEVER}), "
+        f"SELECT CASE WHEN agency_id >= 0 AND agency_id < {1 << _AGENCY_BITS} "
+        f"AND service_id >= 0 AND service_id < {_SERVICE_LIMIT} "
+        f"THEN CAST(service_id AS BIGINT) * {1 << _AGENCY_BITS} + agency_id END, "
+        f"{seconds('effective_at')}, {end}, "
+        f"COALESCE({seconds('applies_from')}, {-_NEVER}), "
         f"((CAST(COALESCE(missing_parts, -1) AS BIGINT) + 1) * {1 << _DAY_BITS} "
         f"+ COALESCE({day}, -1) + 1) * 8 "
         f"+ CASE online_kind WHEN 'full' THEN {FULL} WHEN 'partial' THEN {PARTIAL} ELSE {NONE} END * 2 "
@@ -236,39 +250,40 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
     interval), with the facts the indicators read; computed column by column."""
     connection = session.connection()
     dialect = connection.dialect.name
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    raw = connection.connection.dbapi_connection
+    # psycopg: integers in binary, not as text the driver parses (a third of its time).
+    cursor = raw.cursor(binary=True) if dialect == "postgresql" else raw.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(_sql(dialect))
-        rows = cursor.fetchall()
-        table = np.fromiter(chain.from_iterable(rows), np.int64, count=6 * len(rows)).reshape(-1, 6)
+        # In chunks: the driver's Python integers of one chunk are freed before the next
+        # (70 MB at once at 100,000 services, memory the process had to be given).
+        parts = []
+        while rows := cursor.fetchmany(_CHUNK):
+            parts.append(np.fromiter(chain.from_iterable(rows), np.int64, count=5 * len(rows)))
         del rows
-        sid_all, start_s, end_s = table[:, 0], table[:, 2], table[:, 3]
+        # A row per column, each contiguous once the intervals kept are picked.
+        table = (np.concatenate(parts) if parts else np.zeros(0, np.int64)).reshape(-1, 5).T
+        del parts
+        # The interval's start: the later of effective_at and applies_from (_bounds).
+        start_s, end_s = np.maximum(table[1], table[3]), table[2]
         # Within one second, the seconds cannot tell whether the interval held.
-        unsure = np.unique(sid_all[(end_s == start_s) & (start_s > -_NEVER) & (end_s < _NEVER)])
-        exact = _exact_firsts(cursor, dialect, unsure.tolist()) if len(unsure) else {}
+        within = (end_s == start_s) & (start_s > -_NEVER) & (end_s < _NEVER)
+        unsure = sorted(set((table[0, within] >> _AGENCY_BITS).tolist())) if within.any() else []
+        exact = _exact_firsts(cursor, dialect, unsure) if unsure else {}
     finally:
         cursor.close()
-    sid, aid, applies_from, packed = table[:, 0], table[:, 1], table[:, 4], table[:, 5]
     keep = end_s > start_s  # an interval that never held (to the second) is left out
+    if not keep.all():  # (rare: a copy of every column)
+        table, start_s, end_s = table[:, keep], start_s[keep], end_s[keep]
+    sid, aid = table[0] >> _AGENCY_BITS, table[0] & ((1 << _AGENCY_BITS) - 1)
+    applies_from, packed = table[3], table[4]
     start, end = _to_seconds(start_s), _to_seconds(end_s)
     law_reason = (packed & 1) == 1
     kind = ((packed >> 1) & 3).astype(np.int8)
     decided = ((packed >> 3) & ((1 << _DAY_BITS) - 1)) - 1
     missing = (packed >> (3 + _DAY_BITS)) - 1
-    given = applies_from > -_NEVER
-    effective = np.where(given, _vn_days(np.where(given, applies_from, 0)), -1)
-    sid, aid, start, end, missing, decided, kind, law_reason, effective = (
-        x[keep] for x in (sid, aid, start, end, missing, decided, kind, law_reason, effective))
-
-    # The first instant each service was public, whichever revision it was.
-    services, inverse = np.unique(sid, return_inverse=True)
-    first = np.full(len(services), np.inf)
-    np.minimum.at(first, inverse, start)
-    for service, instant in exact.items():
-        at = np.searchsorted(services, service)
-        if at < len(services) and services[at] == service:
-            first[at] = min(first[at], instant)
-    published = _vn_days(first[inverse]) if len(sid) else np.zeros(0, np.int64)
+    effective = np.where(applies_from > -_NEVER, (applies_from + _VN_OFFSET) // 86400 + _EPOCH_ORDINAL, -1)
+    published = _vn_days(_first_public(sid, start, exact)) if len(sid) else np.zeros(0, np.int64)
 
     has_decision = decided >= 0
     gap = _working_days(calendar, decided, effective)
@@ -281,6 +296,30 @@ def load_intervals(session: Session, calendar: WorkCalendar) -> Intervals:
         ok_12=has_decision & (lag <= LIMIT_DAYS),
         ok_13=missing == 0,
     )
+
+
+def _groups(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``ids`` (sorted) and each one's place among them, as ``np.unique``
+    gives them; ids are a table's serial numbers, so every number up to the highest serves
+    as a group (some empty) and no sort is needed, unless they spread much wider than
+    their number."""
+    top = int(ids.max())
+    if int(ids.min()) >= 0 and top < 4 * len(ids) + 65536:
+        return np.arange(top + 1), ids
+    return np.unique(ids, return_inverse=True)
+
+
+def _first_public(sid: np.ndarray, start: np.ndarray, exact: dict[int, int]) -> np.ndarray:
+    """For each interval, the first instant its service was public, whichever revision it
+    was (``exact``: the first instants read to the microsecond, :func:`_exact_firsts`)."""
+    services, inverse = _groups(sid)
+    first = np.full(len(services), np.inf)
+    np.minimum.at(first, inverse, start)
+    for service, instant in exact.items():
+        at = np.searchsorted(services, service)
+        if at < len(services) and services[at] == service:
+            first[at] = min(first[at], instant)
+    return first[inverse]
 
 
 def _working_days(calendar: WorkCalendar, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -349,22 +388,25 @@ def _series(iv: Intervals, days: Sequence[date]) -> list[tuple[date, Figures]]:
     """:func:`_figures` on each of ``days`` without a mask per day: an interval holds at
     ``t`` when ``start < t <= end``, and as every interval kept ends after it starts, the
     intervals holding at ``t`` are those started before ``t`` less those ended before it.
-    Both are counted, flag by flag, with running sums over the intervals sorted by start
-    and by end, read where ``t`` falls (two sorts for the whole chart)."""
+    Both are counted, flag by flag: each bound is placed among the (few) instants with a
+    binary search, the flags are summed by place (``bincount``) and the sums run over the
+    instants; no sort of the intervals."""
     if not days:
         return []
     instants = np.array([end_of_day(day).timestamp() for day in days])
-    flags = np.stack([np.ones(len(iv.start), bool), iv.ok_11, iv.ok_12, iv.ok_13, iv.kind > NONE,
-                      iv.kind == FULL, iv.eligible]).astype(np.int32)
+    order = np.argsort(instants, kind="stable")
+    ordered = instants[order]
+    flags = (None, iv.ok_11, iv.ok_12, iv.ok_13, iv.kind > NONE, iv.kind == FULL, iv.eligible)
 
     def before(bounds: np.ndarray) -> np.ndarray:
-        """Flags summed over the intervals whose ``bounds`` is before each instant."""
-        order = np.argsort(bounds)
-        sums = np.zeros((len(flags), len(order) + 1), np.int32)
-        np.cumsum(flags[:, order], axis=1, out=sums[:, 1:])
-        return sums[:, np.searchsorted(bounds[order], instants, side="left")]
+        """Flags summed over the intervals whose ``bounds`` is before each instant (in
+        ``ordered``): a bound is before the instants from the first one after it on."""
+        place = np.searchsorted(ordered, bounds, side="right")
+        by_place = np.stack([np.bincount(place, weights=f, minlength=len(ordered) + 1) for f in flags])
+        return np.cumsum(by_place[:, :len(ordered)], axis=1)
 
-    counts = before(iv.start) - before(iv.end)
+    counts = np.empty((len(flags), len(days)), np.int64)
+    counts[:, order] = np.rint(before(iv.start) - before(iv.end)).astype(np.int64)
     out = []
     for k, day in enumerate(days):
         n, m11, m12, m13, online, full, eligible = (int(x) for x in counts[:, k])
@@ -378,7 +420,7 @@ def _figures_by_agency(iv: Intervals, mask: np.ndarray) -> dict[int, Figures]:
     aid = iv.agency_id[mask]
     if not len(aid):
         return {}
-    ids, index = np.unique(aid, return_inverse=True)
+    ids, index = _groups(aid)
 
     def count(flags: np.ndarray) -> np.ndarray:
         return np.bincount(index, weights=flags.astype(np.float64), minlength=len(ids)).astype(int)
@@ -390,7 +432,7 @@ def _figures_by_agency(iv: Intervals, mask: np.ndarray) -> dict[int, Figures]:
     return {int(a): Figures(int(n[k]), Ratio(int(met_11[k]), int(n[k])), Ratio(int(met_12[k]), int(n[k])),
                             Ratio(int(met_13[k]), int(n[k])), Ratio(int(online[k]), int(n[k])),
                             Ratio(int(full[k]), int(eligible[k])))
-            for k, a in enumerate(ids)}
+            for k, a in enumerate(ids) if n[k]}
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_page_cache(app)
     register_request_log(app)
     register_proxy_fix(app)
+    register_warmup(app)  # last: it compiles templates, which need every filter registered
     return app
 
 
@@ -105,6 +106,12 @@ def register_template_helpers(app: Flask) -> None:
 
     init_app(app)
     notice.init_app(app)  # the downtime notice on pages and in API headers
+
+
+def register_warmup(app: Flask) -> None:
+    from .warm import init_app
+
+    init_app(app)
 
 
 def register_security(app: Flask) -> None:
