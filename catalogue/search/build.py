@@ -29,16 +29,16 @@ SEGMENT_DOCS = 60_000
 PARALLEL_FROM = 5000
 
 
-def index_rows(directory: str, rows: Iterable[dict[str, Any]]) -> int:
+def index_rows(directory: str, rows: Iterable[dict[str, Any]], segment_docs: int = SEGMENT_DOCS) -> int:
     """Index ``rows`` (service rows as :func:`service_rows` gives them) into a fresh Whoosh
-    index in ``directory``: a segment per :data:`SEGMENT_DOCS`, never merged."""
+    index in ``directory``: a segment per ``segment_docs``, never merged."""
     ix = whoosh_index.create_in(directory, build_schema(), indexname=INDEX_NAME)
     writer = BulkWriter(ix)
     count = 0
     for row in rows:
         writer.add_document(**document_of(row))
         count += 1
-        if count % SEGMENT_DOCS == 0:
+        if count % segment_docs == 0:
             writer.commit(merge=False)
             writer = BulkWriter(ix)
     writer.commit(merge=False)

@@ -43,6 +43,10 @@ DOCUMENT_KEYS = (
 QUEUE_BATCHES = 4
 PUT_WAIT = 1.0
 WORKER_NICENESS = 10
+# Segments written as the rows come (a full build writes larger ones at the end): what
+# is left to write once the import has committed is at most this many documents' worth,
+# and a worker holds no more than that in memory.
+STREAMED_SEGMENT_DOCS = 25_000
 
 
 def _rows_from(inbox: Any) -> Iterator[dict[str, Any]]:
@@ -63,7 +67,7 @@ def _index_worker(directory: str, inbox: Any, outbox: Any) -> None:
     # Below the import in the scheduler's eyes: the import is one process on the critical
     # path, the workers are two, and they catch up on every core once it has written all.
     os.nice(WORKER_NICENESS)
-    outbox.put(index_rows(directory, _rows_from(inbox)))
+    outbox.put(index_rows(directory, _rows_from(inbox), STREAMED_SEGMENT_DOCS))
 
 
 # Enum members read as their values, as from the database.
