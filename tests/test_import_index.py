@@ -117,3 +117,24 @@ def test_a_catalogue_not_empty_is_indexed_after_the_commit(app, client, runner, 
     assert found["đăng ký khai sinh"][0] == "T0.0000"
     response = client.get("/api/v1/services", query_string={"q": "lý lịch tư pháp"})
     assert [item["code"] for item in response.get_json()["items"]] == ["9.000001"]
+
+
+def test_index_workers_lost_midway_do_not_stop_the_import(app, client, runner, tmp_path, alongside,
+                                                          monkeypatch):
+    from catalogue.search.streamed import StreamedBuild
+
+    original = StreamedBuild.add
+
+    def add_then_lose_the_workers(self, rows):  # as if killed, out of memory or of disk
+        original(self, rows)
+        for worker in self.workers:
+            worker.kill()
+            worker.join()
+
+    monkeypatch.setattr(StreamedBuild, "add", add_then_lose_the_workers)
+    result = runner.invoke(args=["import", str(catalogue_file(tmp_path / "catalogue.json"))])
+    assert result.exit_code == 0, result.output
+    assert "30 dịch vụ mới" in result.output
+    assert answers(client)["đăng ký khai sinh"][0] == "T0.0000"  # indexed from the database
+    assert not [g for g in generations(app) if not (Path(app.config["SEARCH_INDEX_DIR"] + ".generations")
+                                                     / g / "state.json").exists()]

@@ -120,12 +120,17 @@ class StreamedBuild:
         generation in; returns the number of documents."""
         for k in range(len(self.workers)):
             self._put(k, None)
-        counts = []
-        for _ in self.workers:
+        counts: list[int] = []
+        while len(counts) < len(self.workers):
             try:
-                counts.append(self.outbox.get(timeout=600))
+                counts.append(self.outbox.get(timeout=PUT_WAIT))
             except queue.Empty:
-                raise IndexUnavailable("an index worker did not finish") from None
+                # A worker that stopped without its count (killed, out of memory or disk)
+                # is not waited for: the caller builds the index from the database instead.
+                stopped = sum(1 for w in self.workers if not w.is_alive())
+                if stopped > len(counts) and self.outbox.empty():
+                    self.abandon()
+                    raise IndexUnavailable("an index worker stopped") from None
         for worker in self.workers:
             worker.join()
         with self.home.build_lock():
@@ -158,6 +163,7 @@ class ImportIndex:
         self.before = before
         self.services: set[int] = set()
         self.state: SyncState | None = None
+        self.broken = False
 
     @classmethod
     def begin(cls, session: Session, home: IndexHome, procs: int = 2) -> ImportIndex | None:
@@ -167,13 +173,25 @@ class ImportIndex:
         return cls(StreamedBuild(home, procs), before)
 
     def created(self, rows: list[dict[str, Any]]) -> None:
+        """The import's ``on_created``. An index that cannot be built alongside never stops
+        the import: the build is dropped, and :meth:`finish` says so after the commit."""
+        if self.broken:
+            return
         self.services.update(row["id"] for row in rows)
-        self.build.add([row for row in rows if row["status"] == Status.PUBLISHED])
+        try:
+            self.build.add([row for row in rows if row["status"] == Status.PUBLISHED])
+        except IndexUnavailable:
+            self.broken = True
+            self.build.abandon()
 
     def seal(self, session: Session) -> None:
         self.state = mark_after_import(session.connection(), self.before, self.services)
 
     def finish(self) -> int:
+        """Swap the index in; :class:`IndexUnavailable` if it could not be built (the
+        caller then builds one from the database)."""
+        if self.broken:
+            raise IndexUnavailable("the index built alongside the import was dropped")
         assert self.state is not None, "seal() before the commit"
         return self.build.finish(self.state)
 
