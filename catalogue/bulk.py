@@ -155,7 +155,8 @@ class BulkServiceWriter:
             table = Service.__table__
             if self.session.get_bind().dialect.name == "postgresql":
                 self.drain()
-                self.free_ids += reserve_ids(self.session, table, max(self.ID_BLOCK, count))  # type: ignore[arg-type]
+                block = max(self.ID_BLOCK, count) if self.fresh else count  # a small import takes few
+                self.free_ids += reserve_ids(self.session, table, block)  # type: ignore[arg-type]
             elif self.fresh and self.free_ids:
                 top = self.free_ids[-1]
                 self.free_ids += range(top + 1, top + 1 + max(self.ID_BLOCK, count))
