@@ -181,7 +181,6 @@ class BulkServiceWriter:
             self.free_ids = list(range(ids[-1] + 1, ids[-1] + 1 + self.ID_BLOCK))
         return ids, []
 
-
     def _chain(self, clean: Mapping[str, Any], now: datetime) -> tuple[Any, list[dict[str, Any]]]:
         """The transient service in its final state, and its revisions as the slow path
         writes them: create (draft), then publish and archive as the file says."""
@@ -257,10 +256,10 @@ class BulkServiceWriter:
         writes += self._groups(ChangeLog.__table__, changes)  # type: ignore[arg-type]
         self._submit(writes)
         self.written += len(cleans)
-        for service_id, row, (service, _) in zip(ids, rows, chains, strict=True):
-            row.update(id=service_id, agency_code=service.agency.code, agency_name=service.agency.name,
-                       field_name=service.field.name)
-        return rows
+        # New dicts: the rows themselves may be being written on the background thread.
+        return [{**row, "id": service_id, "agency_code": service.agency.code,
+                 "agency_name": service.agency.name, "field_name": service.field.name}
+                for service_id, row, (service, _) in zip(ids, rows, chains, strict=True)]
 
     def _submit(self, writes: Groups) -> None:
         def work() -> None:
