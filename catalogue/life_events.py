@@ -11,6 +11,7 @@ event's page lists its services in the order a person meets them (the event's
 from __future__ import annotations
 
 import functools
+import heapq
 import json
 from dataclasses import dataclass
 from importlib import resources
@@ -103,11 +104,14 @@ def journey_key(event: LifeEvent, name: str) -> tuple[int, int, tuple[str, str]]
     return step, len(name), sort_key(name)
 
 
+def _tagged(event: LifeEvent) -> Any:
+    """Published services whose tags may hold ``event`` (the caller checks the list)."""
+    return (Service.status == Status.PUBLISHED) & cast(Service.life_events, String).like(f'%"{event.code}"%')
+
+
 def services_of_event(session: Session, event: LifeEvent) -> list[Service]:
     """Published services tagged with ``event``, in the order a person meets them."""
-    rows = session.scalars(select(Service).where(
-        Service.status == Status.PUBLISHED,
-        cast(Service.life_events, String).like(f'%"{event.code}"%')))
+    rows = session.scalars(select(Service).where(_tagged(event)))
     tagged = [s for s in rows if event.code in (s.life_events or [])]
     return sorted(tagged, key=lambda s: journey_key(event, s.name))
 
@@ -146,13 +150,18 @@ def services_for_step(session: Session, step: BundleStep, limit: int = 3) -> lis
 
 
 def related_services(session: Session, service: Service,
-                     limit: int = 6) -> list[tuple[LifeEvent, list[Service]]]:
-    """For each life event of ``service``, the event's other services (journey order)."""
+                     limit: int = 6) -> list[tuple[LifeEvent, list[Any]]]:
+    """For each life event of ``service``, the first ``limit`` of the event's other
+    services in journey order, as rows of code and name: what a service page links to.
+    Four columns of each tagged service are read, not whole records (an event holds up
+    to a hundred services, and every service page asks)."""
     related = []
     for code in service.life_events or []:
         event = find_event(code)
         if event is None:
             continue
-        others = [s for s in services_of_event(session, event) if s.id != service.id][:limit]
-        related.append((event, others))
+        rows = session.execute(select(Service.id, Service.code, Service.name, Service.life_events)
+                               .where(_tagged(event)))
+        tagged = [r for r in rows if r.id != service.id and event.code in (r.life_events or [])]
+        related.append((event, heapq.nsmallest(limit, tagged, key=lambda r: journey_key(event, r.name))))
     return related
