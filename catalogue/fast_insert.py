@@ -17,9 +17,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
+from psycopg.types.json import set_json_dumps
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON
+
+_PG_TYPES = {"TIMESTAMP WITHOUT TIME ZONE": "timestamp", "INTEGER": "int4", "BIGINT": "int8",
+             "BOOLEAN": "bool", "SMALLINT": "int2"}
+
+
+def _pg_type(compiled: str) -> str:
+    """A column's PostgreSQL type as psycopg names it ("VARCHAR(32)" -> "varchar")."""
+    base = compiled.split("(", 1)[0].strip()
+    return _PG_TYPES.get(base, base.lower())
 
 
 def _json(value: Any) -> str | None:
@@ -55,9 +65,13 @@ class TableWriter:
         for name in self.names:
             column = table.c[name]
             if isinstance(column.type, JSON):
-                self.processors.append(_json)
+                # PostgreSQL's binary COPY takes the value itself (dumped by orjson, below).
+                self.processors.append(None if self.postgres else _json)
             else:
                 self.processors.append(column.type.dialect_impl(self.dialect).bind_processor(self.dialect))
+        # PostgreSQL's binary COPY: each column's type by name, so the server converts
+        # nothing from text (the driver writes binary values in C).
+        self.pg_types = [_pg_type(table.c[name].type.compile(dialect=self.dialect)) for name in self.names]
         preparer = self.dialect.identifier_preparer
         self.table_sql = preparer.format_table(table)
         self.columns_sql = ", ".join(preparer.quote(name) for name in self.names)
@@ -92,7 +106,10 @@ class TableWriter:
         cursor = self.raw.cursor()
         try:
             if self.postgres:
-                with cursor.copy(f"COPY {self.table_sql} ({self.columns_sql}) FROM STDIN") as copy:
+                statement = f"COPY {self.table_sql} ({self.columns_sql}) FROM STDIN (FORMAT BINARY)"
+                set_json_dumps(orjson.dumps, context=cursor)
+                with cursor.copy(statement) as copy:
+                    copy.set_types(self.pg_types)
                     for value in values:
                         copy.write_row(value)
             else:
