@@ -42,6 +42,12 @@ def _service_columns() -> list[tuple[str, Any]]:
     return [(attr.key, attr.columns[0]) for attr in mapper.column_attrs if attr.key not in _SKIPPED]
 
 
+def catalogue_is_empty(session: Session) -> bool:
+    """No service at all, of any status: what the bulk writer's own ids and an index
+    built alongside an import both rely on."""
+    return session.scalar(select(Service.id).limit(1)) is None
+
+
 class _Draft:
     """A service being built for the bulk path: plain attributes; one never set reads
     None, as on a new ORM instance (so keys others add to record_of read as empty)."""
@@ -115,7 +121,7 @@ class BulkServiceWriter:
         self.columns = _service_columns()
         self.written = 0
         self.writers: dict[tuple[str, tuple[str, ...]], TableWriter] = {}
-        self.fresh = session.scalar(select(Service.id).limit(1)) is None
+        self.fresh = catalogue_is_empty(session)
         self.free_ids: list[int] = []  # ids this writer may give
         self.background: _Background | None = None
 

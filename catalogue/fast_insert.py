@@ -4,8 +4,9 @@ A Core ``insert()`` with a list of rows spends most of its time in Python, per r
 column: building parameter dicts, calling each type's bind processor, serialising JSON
 with the standard library. Here each column's processor is looked up once, JSON is
 written by orjson, and the rows go to the driver in one call: ``executemany`` on SQLite,
-``COPY ... FROM STDIN`` on PostgreSQL. The values stored are those an ORM insert stores
-(the same bind processors, the same column defaults), except that JSON text is compact.
+a binary ``COPY ... FROM STDIN`` on PostgreSQL (each column's type named, so the server
+parses no text). The values stored are those an ORM insert stores (the same bind
+processors, the same column defaults), except that JSON text is compact.
 
 Everything runs on the session's own connection, inside its transaction: nothing here
 commits, and a rollback takes it all back.
@@ -71,7 +72,8 @@ class TableWriter:
                 self.processors.append(column.type.dialect_impl(self.dialect).bind_processor(self.dialect))
         # PostgreSQL's binary COPY: each column's type by name, so the server converts
         # nothing from text (the driver writes binary values in C).
-        self.pg_types = [_pg_type(table.c[name].type.compile(dialect=self.dialect)) for name in self.names]
+        self.pg_types = [_pg_type(table.c[name].type.compile(dialect=self.dialect))
+                         for name in self.names] if self.postgres else []
         preparer = self.dialect.identifier_preparer
         self.table_sql = preparer.format_table(table)
         self.columns_sql = ", ".join(preparer.quote(name) for name in self.names)

@@ -131,43 +131,52 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
         _write_refs(session, agencies, fields, lookups, report)
     writer = BulkServiceWriter(session, actor, lookups)
     try:
-        seen_codes: dict[str, str] = {}
-        batch: list[dict[str, Any]] = []
-        for where, item in _services_of(cat, problems):
-            if isinstance(item, Exception):
-                problems.append(Problem(where, str(item)))
-                continue
-            if not isinstance(item, Mapping):
-                problems.append(Problem(where, "mỗi dịch vụ phải là một đối tượng JSON."))
-                continue
-            label = where
-            if isinstance(item.get("code"), str):
-                label = f"{where} (mã {item['code']})"
-            try:
-                clean = validate_service(
-                    item, agency_codes=agency_codes, field_codes=field_codes, with_history=True
-                )
-            except ValidationError as exc:
-                problems.extend(Problem(label, e.message) for e in exc.errors)
-                continue
-            if clean["code"] in seen_codes:
-                problems.append(Problem(label, f"mã thủ tục trùng với {seen_codes[clean['code']]}."))
-                continue
-            seen_codes[clean["code"]] = where
-            if problems:
-                continue  # the file is refused: check the rest, write nothing more
-            batch.append(clean)
-            if len(batch) >= batch_size:
-                _write_services(session, batch, writer, lookups, actor, report, on_created)
-                batch = []
-        if problems:
-            raise ImportFileError(problems)
-        _write_services(session, batch, writer, lookups, actor, report, on_created)
-        writer.finish()
+        _import_services(session, cat, writer, lookups, actor, report, problems,
+                         agency_codes, field_codes, batch_size, on_created)
     finally:
         writer.close()  # its writes done, before the caller commits or rolls back
     session.flush()
     return report
+
+
+def _import_services(session: Session, cat: Catalogue, writer: BulkServiceWriter, lookups: Lookups,
+                     actor: Actor, report: ImportReport, problems: list[Problem],
+                     agency_codes: set[str], field_codes: set[str], batch_size: int,
+                     on_created: Callable[[list[dict[str, Any]]], None] | None) -> None:
+    """Every service of the file checked; written a batch at a time while no problem is found."""
+    seen_codes: dict[str, str] = {}
+    batch: list[dict[str, Any]] = []
+    for where, item in _services_of(cat, problems):
+        if isinstance(item, Exception):
+            problems.append(Problem(where, str(item)))
+            continue
+        if not isinstance(item, Mapping):
+            problems.append(Problem(where, "mỗi dịch vụ phải là một đối tượng JSON."))
+            continue
+        label = where
+        if isinstance(item.get("code"), str):
+            label = f"{where} (mã {item['code']})"
+        try:
+            clean = validate_service(
+                item, agency_codes=agency_codes, field_codes=field_codes, with_history=True
+            )
+        except ValidationError as exc:
+            problems.extend(Problem(label, e.message) for e in exc.errors)
+            continue
+        if clean["code"] in seen_codes:
+            problems.append(Problem(label, f"mã thủ tục trùng với {seen_codes[clean['code']]}."))
+            continue
+        seen_codes[clean["code"]] = where
+        if problems:
+            continue  # the file is refused: check the rest, write nothing more
+        batch.append(clean)
+        if len(batch) >= batch_size:
+            _write_services(session, batch, writer, lookups, actor, report, on_created)
+            batch = []
+    if problems:
+        raise ImportFileError(problems)
+    _write_services(session, batch, writer, lookups, actor, report, on_created)
+    writer.finish()
 
 
 def _write_refs(

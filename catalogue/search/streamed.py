@@ -22,10 +22,10 @@ from multiprocessing import get_context
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Service, Status
+from ..bulk import catalogue_is_empty
+from ..models import Status
 from .build import index_rows, join_parts
 from .generations import IndexHome
 from .state import IndexUnavailable, SyncState, change_log_mark, mark_after_import, write_state
@@ -157,7 +157,7 @@ class ImportIndex:
 
     @classmethod
     def begin(cls, session: Session, home: IndexHome, procs: int = 2) -> ImportIndex | None:
-        if session.scalar(select(Service.id).limit(1)) is not None:
+        if not catalogue_is_empty(session):
             return None
         before = change_log_mark(session.connection())
         return cls(StreamedBuild(home, procs), before)
