@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .bulk import BulkServiceWriter
+from .collector import Collector, collector_paused
 from .file_formats import Catalogue, ImportFileError, Problem, file_kind, write_csv
 from .models import Agency, Field, Service
 from .operations import (
@@ -131,8 +132,9 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
         _write_refs(session, agencies, fields, lookups, report)
     writer = BulkServiceWriter(session, actor, lookups)
     try:
-        _import_services(session, cat, writer, lookups, actor, report, problems,
-                         agency_codes, field_codes, batch_size, on_created)
+        with collector_paused() as collector:
+            _import_services(session, cat, writer, lookups, actor, report, problems,
+                             agency_codes, field_codes, batch_size, on_created, collector)
     finally:
         writer.close()  # its writes done, before the caller commits or rolls back
     session.flush()
@@ -142,11 +144,14 @@ def import_catalogue(session: Session, cat: Catalogue, actor: Actor, *,
 def _import_services(session: Session, cat: Catalogue, writer: BulkServiceWriter, lookups: Lookups,
                      actor: Actor, report: ImportReport, problems: list[Problem],
                      agency_codes: set[str], field_codes: set[str], batch_size: int,
-                     on_created: Callable[[list[dict[str, Any]]], None] | None) -> None:
+                     on_created: Callable[[list[dict[str, Any]]], None] | None,
+                     collector: Collector) -> None:
     """Every service of the file checked; written a batch at a time while no problem is found."""
     seen_codes: dict[str, str] = {}
     batch: list[dict[str, Any]] = []
-    for where, item in _services_of(cat, problems):
+    for number, (where, item) in enumerate(_services_of(cat, problems), 1):
+        if number % batch_size == 0:
+            collector.batch_done()
         if isinstance(item, Exception):
             problems.append(Problem(where, str(item)))
             continue
