@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..bulk import catalogue_is_empty
+from ..collector import Collector, collector_paused
 from ..models import Status
 from .build import index_rows, join_parts
 from .generations import IndexHome
@@ -50,20 +51,24 @@ STREAMED_SEGMENT_DOCS = 25_000
 _document_values = itemgetter(*DOCUMENT_KEYS)
 
 
-def _rows_from(inbox: Any) -> Iterator[dict[str, Any]]:
+def _rows_from(inbox: Any, collector: Collector) -> Iterator[dict[str, Any]]:
     while True:
         batch = inbox.get()
         if batch is None:
             return
         for values in batch:
             yield dict(zip(DOCUMENT_KEYS, values, strict=True))
+        collector.batch_done()
 
 
 def _index_worker(directory: str, inbox: Any, outbox: Any) -> None:
     # Below the import in the scheduler's eyes: the import is one process on the critical
     # path, the workers are two, and they catch up on every core once it has written all.
     os.nice(WORKER_NICENESS)
-    outbox.put(index_rows(directory, _rows_from(inbox), STREAMED_SEGMENT_DOCS))
+    # The postings of a segment are held in memory until it is written: the collector
+    # would walk them again and again, finding no cycle.
+    with collector_paused() as collector:
+        outbox.put(index_rows(directory, _rows_from(inbox, collector), STREAMED_SEGMENT_DOCS))
 
 
 class StreamedBuild:
