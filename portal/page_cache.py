@@ -102,6 +102,16 @@ def _keepable(response: Response) -> bool:
             and "Set-Cookie" not in response.headers and not session.modified)
 
 
+def request_stamp() -> tuple[int, int]:
+    """The catalogue's stamp as this request first read it. The page cache and the API's
+    ETag both ask for it: one read serves both (kept on the request, not on ``g``, which
+    an app context shared by several requests would carry over)."""
+    stamp = getattr(request, "_catalogue_stamp", None)
+    if stamp is None:
+        stamp = request._catalogue_stamp = catalogue_stamp(db.engine)  # type: ignore[attr-defined]
+    return stamp
+
+
 def cached(view: F) -> F:
     """Serve ``view``'s page from the cache when the reader is anonymous and it is current."""
 
@@ -111,7 +121,7 @@ def cached(view: F) -> F:
         if cache is None or not _anonymous_read():
             return view(*args, **kwargs)
         key = f"{today_vn().isoformat()} {request.url}"
-        stamp = catalogue_stamp(db.engine)
+        stamp = request_stamp()
         page = cache.get(key, stamp)
         if page is not None:
             return page.response()

@@ -27,9 +27,8 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from catalogue.clock import today_vn
-from catalogue.freshness import catalogue_stamp
 
-from ..extensions import db
+from ..page_cache import request_stamp
 
 # The statistics downloads (CSV, Excel) are open data too: same validators and CORS.
 OPEN_PREFIXES = ("/api/", "/feeds/", "/statistics/download/")
@@ -65,7 +64,7 @@ def current_etag() -> str:
     known = g.get("_open_etag")
     if known is not None:
         return known
-    stamp = catalogue_stamp(db.engine)
+    stamp = request_stamp()
     kind = request.accept_mimetypes.best_match(REPRESENTATIONS) or ""
     key = f"{RELEASE} {stamp[0]}.{stamp[1]} {today_vn().isoformat()} {request.full_path} {kind}"
     g._open_etag = etag = hashlib.sha256(key.encode()).hexdigest()[:32]
