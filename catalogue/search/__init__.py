@@ -28,6 +28,7 @@ locks), ``check`` (health and comparison), ``sync`` (change-log replay),
 
 from __future__ import annotations
 
+import atexit
 import html
 import os
 import time
@@ -51,7 +52,8 @@ from .state import IndexUnavailable
 
 __all__ = [
     "FACETS", "SORTS", "Hit", "IndexCheck", "IndexUnavailable", "SearchQuery", "SearchResult",
-    "check_index", "configure", "index_status", "rebuild_index", "search_services", "suggest",
+    "check_index", "close_engines", "configure", "index_status", "rebuild_index", "search_services",
+    "suggest",
 ]
 
 SORTS = ("relevance", "name", "newest")
@@ -148,6 +150,19 @@ def engine_for(index_dir: str | os.PathLike[str] | None = None) -> SearchEngine:
                 old.view.close()
     _engines.move_to_end(path)
     return engine
+
+
+def close_engines() -> None:
+    """Close the index files every engine of this process holds open (at exit: the
+    interpreter would otherwise find them open while tearing down, and warn)."""
+    while _engines:
+        _, engine = _engines.popitem()
+        if engine.view is not None:
+            engine.view.close()
+            engine.view = None
+
+
+atexit.register(close_engines)
 
 
 _CODES_SECONDS = 30.0
