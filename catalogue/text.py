@@ -23,6 +23,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
 # strip(): one scan instead of five passes (bulk import cleans millions of values).
 _ODD_CHARACTER = re.compile(r"[\r\t\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\u00a0\u2000-\u200b\u3000]")
 _SPACE_AT_NEWLINE = re.compile(r"[^\S\n]\n|\n[^\S\n]")
+# A character other than ASCII and the combining marks of U+0300–U+036F (see fold).
+_NOT_ASCII_OR_MARK = re.compile("[^\x00-\x7f\u0300-\u036f]")
 
 
 def _tidy(value: str) -> bool:
@@ -94,6 +96,12 @@ def fold(value: str) -> str:
     if len(value) > 1000:  # shorter runs of marks normalise in well under a millisecond
         value = stream_safe(value)
     value = unicodedata.normalize("NFKD", value)
+    if _NOT_ASCII_OR_MARK.search(value) is None:
+        # Vietnamese text after NFKD: ASCII letters and marks of U+0300–U+036F (all
+        # combining, or the CGJ), which an ASCII encode drops at C speed; 20 times
+        # quicker than the loop below, which sorting thousands of names made the cost
+        # of a service page whose life events hold them.
+        return value.encode("ascii", "ignore").decode("ascii")
     return "".join(ch for ch in value if not unicodedata.combining(ch) and ch != CGJ)
 
 

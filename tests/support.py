@@ -68,9 +68,11 @@ def empty_database() -> None:
                 conn.execute(text(f"DELETE FROM {name}"))
     # Agencies' and fields' codes are kept by id for 30 s per database; the next test
     # reuses the ids for other codes, as no deployment does within that time.
+    from catalogue.life_events import _journeys
     from catalogue.search import _codes_cache
 
     _codes_cache.clear()
+    _journeys.clear()  # kept per catalogue stamp, which a new test's first changes repeat
 
 
 def text_of(response: Any) -> str:

@@ -163,3 +163,19 @@ def test_search_knows_the_events_by_name(client, tagged):
     body = client.get("/api/v1/services?q=co+con+nho&per_page=100").get_json()
     assert "1.001193" in [i["code"] for i in body["items"]]  # "Đăng ký khai sinh": tagged, not named so
     assert "1.000656" not in [i["code"] for i in body["items"]]
+
+
+def test_related_services_follow_each_change_at_once(client, tagged, make_service):
+    """A service page's related services are kept between requests: a service published
+    or archived since the last page is seen on the next one, with no wait."""
+    def related() -> str:
+        page = text_of(client.get("/services/1.004222"))
+        return page[page.index("Dịch vụ liên quan"):]
+
+    assert "/services/2.000639" in related()
+    make_service(status="published", code="1.000001", name="Đăng ký khai sinh lưu động",
+                 level=2, online_url=None, life_events=["co-con-nho"])
+    assert 'href="/services/1.000001"' in related()
+    make_service(status="archived", code="1.000002", name="Đăng ký khai sinh cho trẻ bị bỏ rơi",
+                 level=2, online_url=None, life_events=["co-con-nho"])
+    assert "/services/1.000002" not in related()
