@@ -182,11 +182,12 @@ def related_services(session: Session, service: Service,
                      limit: int = 6) -> list[tuple[LifeEvent, list[Journey]]]:
     """For each life event of ``service``, the first ``limit`` of the event's other
     services in journey order: what a service page links to."""
-    related = []
-    for code in service.life_events or []:
-        event = find_event(code)
-        if event is None:
-            continue
-        others = [j for j in journeys(session).get(code, [])[:limit + 1] if j.id != service.id]
+    related: list[tuple[LifeEvent, list[Journey]]] = []
+    events = [e for e in map(find_event, service.life_events or []) if e is not None]
+    if not events:
+        return related
+    ordered = journeys(session)
+    for event in events:
+        others = [j for j in ordered.get(event.code, [])[:limit + 1] if j.id != service.id]
         related.append((event, others[:limit]))
     return related
