@@ -110,10 +110,14 @@ def _tagged(event: LifeEvent) -> Any:
 
 
 def services_of_event(session: Session, event: LifeEvent) -> list[Service]:
-    """Published services tagged with ``event``, in the order a person meets them."""
-    rows = session.scalars(select(Service).where(_tagged(event)))
-    tagged = [s for s in rows if event.code in (s.life_events or [])]
-    return sorted(tagged, key=lambda s: journey_key(event, s.name))
+    """Published services tagged with ``event``, in the order a person meets them: which
+    and in what order as :func:`journeys` says (the event's page, its service pages and
+    the API agree), the whole records loaded for the page's cards."""
+    ordered = journeys(session).get(event.code, [])
+    if not ordered:
+        return []
+    found = {s.id: s for s in session.scalars(select(Service).where(_tagged(event)))}
+    return [found[j.id] for j in ordered if j.id in found]
 
 
 def codes_by_event(session: Session) -> dict[str, list[str]]:
