@@ -29,9 +29,11 @@ def is_public(service: Service, day: date | None = None) -> bool:
         service.effective_from, service.abolished_on, day or today_vn())
 
 
-def public_on(day: date | None = None) -> ColumnElement[bool]:
-    """SQL: the services the public sees on ``day`` (default: today)."""
-    day = day or today_vn()
+def public_on(day: date | ColumnElement[date] | None = None) -> ColumnElement[bool]:
+    """SQL: the services the public sees on ``day`` (default: today); ``day`` may be a
+    bound parameter, for a statement built once and run with each day's date."""
+    if day is None:
+        day = today_vn()
     return (
         (Service.status == Status.PUBLISHED.value)
         & or_(Service.effective_from.is_(None), Service.effective_from <= day)

@@ -31,20 +31,21 @@ from __future__ import annotations
 import atexit
 import html
 import os
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from markupsafe import Markup, escape
-from sqlalchemy import literal, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from ..models import Agency, Field, Service
+from ..models import Service
 from ..publication import public_on
+from ..reference import read_reference
 from ..vocabulary import AUDIENCES, FACETS, ONLINE_KINDS, TIERS
 from .analysis import clean_query, folded_words, highlight_spans, nfc
+from .cards import ServiceCard, read_cards
 from .check import IndexCheck, check_index, index_status
 from .engine import SearchEngine, TermFacets, facet_value
 from .query import MAX_CHARS, MAX_WORDS, parse_query
@@ -87,7 +88,7 @@ class SearchQuery:
 
 @dataclass
 class Hit:
-    service: Service
+    service: ServiceCard
     # The folded words to mark in the name and summary.
     words: frozenset[str] = frozenset()
 
@@ -107,14 +108,6 @@ class SearchResult:
     # A message for the user about the query itself (e.g. only its first words were used).
     notice: str | None = None
 
-
-# The columns a result list shows (the page's cards, the API's items); any other is
-# loaded only if a caller touches it. One ``load_only`` costs less to apply than a
-# ``defer`` per column, and the JSON columns left out cost a decoding each per row.
-_DEFER_OPTIONS = (load_only(
-    Service.id, Service.code, Service.name, Service.level, Service.agency_id, Service.field_id,
-    Service.tier, Service.audience, Service.summary, Service.processing_days, Service.online_url,
-    Service.online_kind, Service.status, Service.published_at, Service.updated_at),)
 
 _configured: str | None = None
 _engines: OrderedDict[str, SearchEngine] = OrderedDict()
@@ -165,28 +158,11 @@ def close_engines() -> None:
 atexit.register(close_engines)
 
 
-_CODES_SECONDS = 30.0
-_codes_cache: dict[str, tuple[float, dict[int, str], dict[int, str]]] = {}
-
-
 def _codes(session: Session, need_codes: set[str] = frozenset(), need_ids: set[int] = frozenset(),
            ) -> tuple[dict[int, str], dict[int, str]]:
-    """Codes of agencies and fields by id: reference data, re-read every 30 s and at once
-    when a code or id asked for is not known (a new agency or field)."""
-    key = str(session.get_bind().url)
-    cached = _codes_cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < _CODES_SECONDS:
-        _, agencies, fields = cached
-        known_codes = set(agencies.values()) | set(fields.values())
-        if need_codes <= known_codes and need_ids <= (set(agencies) | set(fields)):
-            return agencies, fields
-    rows = session.execute(
-        select(literal("a"), Agency.id, Agency.code).union_all(select(literal("f"), Field.id, Field.code))
-    ).all()
-    agencies = {i: c for k, i, c in rows if k == "a"}
-    fields = {i: c for k, i, c in rows if k == "f"}
-    _codes_cache[key] = (time.monotonic(), agencies, fields)
-    return agencies, fields
+    """Codes of agencies and fields by id (catalogue/reference.py keeps them)."""
+    reference = read_reference(session, need_codes=need_codes, need_ids=need_ids)
+    return reference.agency_codes, reference.field_codes
 
 
 def _filter_values(query: SearchQuery, agencies: dict[int, str], fields: dict[int, str]) -> dict[str, int]:
@@ -226,10 +202,7 @@ def search_services(session: Session, query: SearchQuery, *,
     outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
                             query.sort if query.sort in SORTS else "relevance", start, start + per_page,
                             _life_event_terms(query))
-    services = {s.id: s for s in session.scalars(
-        select(Service).options(*_DEFER_OPTIONS)
-        .where(Service.id.in_(outcome.sids), public_on())
-    )} if outcome.sids else {}
+    services = read_cards(session, outcome.sids)
     words = parsed.highlight_words
     hits = [Hit(services[sid], words)
             for sid in outcome.sids if sid in services]
@@ -309,7 +282,7 @@ def snippet(text: str, words: frozenset[str]) -> Markup | None:
                             Markup("…") if end < len(text) else Markup("")])
 
 
-def highlights_of(service: Service, words: frozenset[str]) -> dict[str, Markup]:
+def highlights_of(service: ServiceCard, words: frozenset[str]) -> dict[str, Markup]:
     in_code = any(w in service.code.lower() for w in words)
     marks = {"name": highlight(service.name, words),
              "code": highlight(service.code, words) if in_code else escape(service.code)}
