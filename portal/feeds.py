@@ -63,9 +63,9 @@ def _entry(feed: ET.Element, e: FeedEntry) -> None:
 @bp.get("/services.atom")
 @cached
 def services_feed():
-    agencies, fields = catalogue_names()
     agency = request.args.get("agency", "").strip() or None
     field = request.args.get("field", "").strip() or None
+    agencies, fields = catalogue_names(agency, field)
     for value, known, label in ((agency, agencies, "cơ quan"), (field, fields, "lĩnh vực")):
         if value is not None and value not in known:
             return error_page(400, f"Không có {label} với mã “{value[:64]}”.")

@@ -69,9 +69,11 @@ def empty_database() -> None:
     # Agencies' and fields' codes are kept by id for 30 s per database; the next test
     # reuses the ids for other codes, as no deployment does within that time.
     from catalogue.life_events import _journeys
-    from catalogue.search import _codes_cache
+    from catalogue.notices import forget_notices
+    from catalogue.reference import forget_reference
 
-    _codes_cache.clear()
+    forget_reference()
+    forget_notices()
     _journeys.clear()  # kept per catalogue stamp, which a new test's first changes repeat
 
 

@@ -285,3 +285,20 @@ def test_nesting_too_deep_on_one_line_is_still_refused(app, tmp_path):
     problems = problems_of(export_shaped(tmp_path, [service_data(), deep]))
     assert problems and "quá sâu" in problems[0], problems
     assert count(Service) == 0
+
+
+def test_a_renamed_agency_shows_its_new_name_on_result_pages_and_the_api_at_once(app, client, tmp_path):
+    """The names are kept per process between requests (catalogue/reference.py): a rename
+    by an import, in this process or any other, must show on the next page anyway."""
+    published = service_data(status="published", published_at="2011-03-01T08:00:00+07:00")
+    load(write_json(tmp_path, payload(published)))
+    assert "Sở Tư pháp" in client.get("/services?q=khai+sinh").get_data(as_text=True)
+    agencies = payload()["agencies"]
+    agencies[1]["name"] = "Sở Tư pháp tỉnh Đắk Lắk"
+    load(write_json(tmp_path, payload(published, agencies=agencies), "renamed.json"))
+    page = client.get("/services?q=khai+sinh").get_data(as_text=True)
+    assert '<span class="facet-name">Sở Tư pháp tỉnh Đắk Lắk</span>' in page  # the filter column
+    assert "Sở Tư pháp tỉnh Đắk Lắk</span>" in page.split('class="card-list"')[1]  # the card
+    item = client.get("/api/v1/services?q=khai+sinh").get_json()["items"][0]
+    assert item["agency"] == {"code": "so-tu-phap", "name": "Sở Tư pháp tỉnh Đắk Lắk"}
+    assert client.get("/services?agency=so-tu-phap").status_code == 200

@@ -14,11 +14,12 @@ from urllib.parse import quote_plus
 
 from flask import g, url_for
 from markupsafe import Markup, escape
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from catalogue.life_events import life_event_codes, vocabulary
-from catalogue.models import Agency, Commune, Field
+from catalogue.models import Commune
+from catalogue.reference import read_reference
 from catalogue.search import SORTS, SearchQuery, SearchResult, search_services
 from catalogue.text import clean_line
 from catalogue.vocabulary import (
@@ -32,6 +33,7 @@ from catalogue.vocabulary import (
 
 from ..extensions import db
 from ..formatting import number_vi
+from ..page_cache import request_stamp
 
 PARAMS = ("q", "level", "agency", "field", "tier", "audience", "online_kind", "commune",
           "life_event", "sort", "page",
@@ -132,13 +134,12 @@ def parse_listing_args(
     )
 
 
-def catalogue_names() -> tuple[dict[str, str], dict[str, str]]:
-    """Agency and field names by code: the filters' known values and the facets' labels."""
-    rows = db.session.execute(select(literal("a"), Agency.code, Agency.name)
-                              .union_all(select(literal("f"), Field.code, Field.name))).all()
-    agencies = {code: name for kind, code, name in rows if kind == "a"}
-    fields = {code: name for kind, code, name in rows if kind == "f"}
-    return agencies, fields
+def catalogue_names(*asked: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Agency and field names by code: the filters' known values and the facets' labels
+    (read afresh when a code ``asked`` for is not known yet)."""
+    reference = read_reference(db.session, stamp=request_stamp(),
+                               need_codes=[code for code in asked if code])
+    return reference.agencies, reference.fields
 
 
 def commune_slugs(args: MultiDict[str, str]) -> set[str]:
@@ -149,7 +150,7 @@ def commune_slugs(args: MultiDict[str, str]) -> set[str]:
 
 
 def parse_request_args(args: MultiDict[str, str]) -> tuple[SearchQuery, dict[str, str], dict[str, str]]:
-    agencies, fields = catalogue_names()
+    agencies, fields = catalogue_names(args.get("agency"), args.get("field"))
     query = parse_listing_args(args, agency_codes=agencies, field_codes=fields,
                                commune_slugs=commune_slugs(args))
     return query, agencies, fields
