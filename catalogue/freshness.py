@@ -23,16 +23,20 @@ from .models import ChangeLog
 STAMP_WINDOW = 1000
 
 
+# Built once: both are asked at every request, and making them cost more than running them.
+_LATEST = select(func.max(ChangeLog.id))
+_STAMP = select(func.max(ChangeLog.id), func.count()).where(
+    ChangeLog.id > select(func.max(ChangeLog.id)).scalar_subquery() - STAMP_WINDOW)
+
+
 def latest_change_id(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.scalar(select(func.max(ChangeLog.id))) or 0
+        return conn.scalar(_LATEST) or 0
 
 
 def catalogue_stamp(engine: Engine) -> tuple[int, int]:
     """(highest change id, rows among the last STAMP_WINDOW ids): changes whenever any
     change of a service becomes visible, in whatever order transactions commit."""
-    top = select(func.max(ChangeLog.id)).scalar_subquery()
-    query = select(func.max(ChangeLog.id), func.count()).where(ChangeLog.id > top - STAMP_WINDOW)
     with engine.connect() as conn:
-        highest, count = conn.execute(query).one()
+        highest, count = conn.execute(_STAMP).one()
     return highest or 0, count

@@ -4,9 +4,11 @@ working days ahead). An admin writes the notice with the dates; every page shows
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .models import Base, UTCDateTime, now_utc
@@ -45,15 +47,47 @@ def save_notice(session: Session, message: str, shows_from: datetime, starts_at:
                         author=author, created_at=now_utc())
     session.add(notice)
     session.flush()
+    forget_notices()
     return notice
 
 
-def current_notice(session: Session, at: datetime | None = None) -> SiteNotice | None:
+@dataclass(frozen=True, slots=True)
+class ShownNotice:
+    """A notice as pages and API headers show it: plain values, safe to keep between
+    requests (an ORM object would be tied to the session that read it)."""
+
+    message: str
+    shows_from: datetime
+    starts_at: datetime
+    ends_at: datetime
+
+
+# Every page asks for the notice in force; notices are set days ahead (7 working days
+# under Decree 224/2026), so the ones not over yet are read once per ``KEEP_SECONDS`` per
+# database (and at once in the process that saves one) and the one in force is picked
+# from them at each request, by the clock.
+KEEP_SECONDS = 30.0
+_UPCOMING = (select(SiteNotice.message, SiteNotice.shows_from, SiteNotice.starts_at,
+                    SiteNotice.ends_at)
+             .where(SiteNotice.ends_at > bindparam("now", type_=UTCDateTime))
+             .order_by(SiteNotice.starts_at, SiteNotice.id))
+_kept: dict[str, tuple[float, datetime, list[ShownNotice]]] = {}
+
+
+def current_notice(session: Session, at: datetime | None = None) -> ShownNotice | None:
     """The notice to show now: shown from its date until the downtime ends."""
     now = at or now_utc()
-    return session.scalar(
-        select(SiteNotice).where(SiteNotice.shows_from <= now, SiteNotice.ends_at > now)
-        .order_by(SiteNotice.starts_at, SiteNotice.id).limit(1))
+    key = str(session.get_bind().url)
+    kept = _kept.get(key)
+    if kept is None or time.monotonic() - kept[0] >= KEEP_SECONDS or now < kept[1]:
+        upcoming = [ShownNotice(*row) for row in session.execute(_UPCOMING, {"now": now})]
+        kept = _kept[key] = (time.monotonic(), now, upcoming)
+    return next((n for n in kept[2] if n.shows_from <= now < n.ends_at), None)
+
+
+def forget_notices() -> None:
+    """Read the notices afresh at the next request (after saving one; between tests)."""
+    _kept.clear()
 
 
 def notices(session: Session) -> list[SiteNotice]:

@@ -14,13 +14,13 @@ from urllib.parse import quote
 from flask import Flask, Response, has_request_context, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from catalogue.notices import SiteNotice, current_notice
+from catalogue.notices import ShownNotice, current_notice
 from catalogue.operations import iso
 
 from .extensions import db
 
 
-def site_notice() -> SiteNotice | None:
+def site_notice() -> ShownNotice | None:
     """The notice in force now, read once per request (kept on the request, not on ``g``,
     which an app context shared by several requests would carry over); none if the
     database is down."""
@@ -36,7 +36,7 @@ def site_notice() -> SiteNotice | None:
     return notice
 
 
-def notice_header(notice: SiteNotice) -> str:
+def notice_header(notice: ShownNotice) -> str:
     return (f"starts={iso(notice.starts_at)}; ends={iso(notice.ends_at)}; "
             f"message*=UTF-8''{quote(notice.message, safe='')}")
 
