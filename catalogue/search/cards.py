@@ -69,7 +69,7 @@ def read_cards(session: Session, ids: list[int]) -> dict[int, ServiceCard]:
     """The cards of the services among ``ids`` that the public sees today, by id."""
     if not ids:
         return {}
-    rows = session.connection().execute(_CARDS, {"ids": ids, "today": today_vn()})
+    rows = session.connection().execute(_CARDS, {"ids": ids, "today": today_vn()}).all()
     return {
         sid: ServiceCard(sid, code, name, level, Ref(a_code, a_name), Ref(f_code, f_name), tier,
                          audience, summary or "", days, url, kind, published, updated)

@@ -237,9 +237,11 @@ class SearchEngine:
             for other, check in checks.items():
                 if other != name:
                     base &= check
-            matched = idx[base]  # sorted: each term's postings are looked up in it
-            found = {v: int(_member(view.postings(name, v)[0], matched).sum()) for v in values}
-            facets[name] = {v: n for v, n in found.items() if n}
+            docs, which = view.term_table(name, tuple(values))
+            inside = np.zeros(view.size, dtype=bool)
+            inside[idx[base]] = True
+            counts = np.bincount(which[inside[docs]], minlength=len(values))
+            facets[name] = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
         idx, score = idx[selected], score[selected]
         total = len(idx)
         page = rank(view, idx, score, sort, not pq.empty, start, stop, views)
