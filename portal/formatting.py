@@ -37,6 +37,15 @@ def percent_vi(value: float | None, decimals: int = 1) -> str:
     return f"{number_vi(value, decimals)} %"
 
 
+def processing_time_vi(days: int | None) -> str:
+    """A time limit in working days as pages state it (no limit set: the agency's rules)."""
+    if days is None:
+        return "Theo quy định của cơ quan"
+    if days == 0:
+        return "Giải quyết ngay trong ngày"
+    return f"{number_vi(days)} ngày làm việc"
+
+
 def date_vi(value: date | datetime | None) -> str:
     if value is None:
         return ""
@@ -47,7 +56,8 @@ def date_vi(value: date | datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        number_vi=number_vi, percent_vi=percent_vi, date_vi=date_vi
+        number_vi=number_vi, percent_vi=percent_vi, date_vi=date_vi,
+        processing_time=processing_time_vi,
     )
     app.jinja_env.globals.update(
         LEVEL_LABELS=LEVEL_LABELS,

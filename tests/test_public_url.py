@@ -100,3 +100,19 @@ def test_a_malformed_host_is_a_400_even_without_the_setting(client, path, host):
     assert answer.status_code == 400, answer.status_code
     if not path.startswith("/api/"):
         assert "Yêu cầu không hợp lệ" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("root", ["", "/dichvucong"])
+def test_result_cards_link_each_service_where_the_router_would(app, make_service, root):
+    """The cards' links skip the router (portal.public.views.service_url): they must be
+    the router's, under a mount point too."""
+    from flask import url_for
+
+    from portal.public.views import service_url
+
+    for code in ("1.001193", "BX.000001", "gp-00_a"):
+        with app.test_request_context(f"{root}/services", base_url=f"http://localhost{root}"):
+            assert service_url(code) == url_for("public.service", code=code)
+    make_service(status="published")
+    page = app.test_client().get("/services?q=khai+sinh", base_url=f"http://localhost{root}")
+    assert f'href="{root}/services/1.001193"' in page.get_data(as_text=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
@@ -62,6 +64,17 @@ def paragraphs(text: str | None) -> Markup:
 def canonical_for(endpoint: str, **values: object) -> str:
     """Absolute URL on the public address (PUBLIC_BASE_URL), never on a Host a client sent."""
     return external_url(endpoint, **values)
+
+
+@bp.app_template_global("service_url")
+def service_url(code: str) -> str:
+    """A service page's path, as ``url_for("public.service", code=code)`` gives it: the
+    router is asked once per request and the code appended (codes are ASCII letters,
+    digits, dots and dashes: CODE_RE), as a page of results links twenty services."""
+    base = getattr(request, "_service_url_base", None)
+    if base is None:
+        base = request._service_url_base = url_for("public.service", code="-")[:-1]  # type: ignore[attr-defined]
+    return base + quote(code, safe="")
 
 
 @bp.get("/")
