@@ -192,7 +192,12 @@ def _life_event_terms(query: SearchQuery) -> TermFacets:
 
 
 def search_services(session: Session, query: SearchQuery, *,
-                    index_dir: str | os.PathLike[str] | None = None) -> SearchResult:
+                    index_dir: str | os.PathLike[str] | None = None,
+                    latest_change: int | None = None) -> SearchResult:
+    """One page of services for ``query``, with the total and the facets' counts.
+
+    ``latest_change``: the change log's highest id, when the caller read it for this
+    request (catalogue/freshness.py); the answer then reflects every change up to it."""
     engine = engine_for(index_dir)
     parsed = parse_query(query.q)
     wanted = {v for k, v in query.filters().items() if k in ("agency", "field")}
@@ -201,7 +206,7 @@ def search_services(session: Session, query: SearchQuery, *,
     start = (page - 1) * per_page
     outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
                             query.sort if query.sort in SORTS else "relevance", start, start + per_page,
-                            _life_event_terms(query))
+                            _life_event_terms(query), latest_change)
     services = read_cards(session, outcome.sids)
     words = parsed.highlight_words
     hits = [Hit(services[sid], words)

@@ -123,13 +123,15 @@ class SearchEngine:
 
     # ------------------------------------------------------------- keeping it right
 
-    def ready(self, db: Engine) -> View:
-        """A view reflecting every change committed before this call."""
+    def ready(self, db: Engine, latest: int | None = None) -> View:
+        """A view reflecting every change committed before this call, or before the
+        caller read the change log's highest id ``latest`` (a web request reads it once,
+        for its page cache, and spares the engine a second query)."""
         with self.lock:
             for _ in range(3):
                 try:
                     view = self._open(db)
-                    if needs_sync(db, view.state):
+                    if needs_sync(db, view.state, latest):
                         apply_changes(db, view.directory)
                         view = self._open(db)
                     return view
@@ -190,11 +192,11 @@ class SearchEngine:
 
     # --------------------------------------------------------------------- queries
 
-    def _guarded(self, db: Engine, work: Callable[[View], T]) -> T:
+    def _guarded(self, db: Engine, work: Callable[[View], T], latest: int | None = None) -> T:
         """Run ``work`` on a ready view; if the index turns out damaged while reading it,
         rebuild it and run once more."""
         with self.lock:
-            view = self.ready(db)
+            view = self.ready(db, latest)
             view.use_day(day_number(today_vn()))  # what applies today, by the catalogue's clock
             try:
                 return work(view)
@@ -205,9 +207,11 @@ class SearchEngine:
                 return work(self.ready(db))
 
     def search(self, db: Engine, pq: ParsedQuery, filters: dict[str, int], sort: str,
-               start: int, stop: int, terms: TermFacets | None = None) -> Outcome:
+               start: int, stop: int, terms: TermFacets | None = None,
+               latest: int | None = None) -> Outcome:
         return self._guarded(db, lambda view: self._search(view, pq, filters, sort, start, stop,
-                                                           self.popularity(db, view), terms))
+                                                           self.popularity(db, view), terms),
+                             latest)
 
     def _search(self, view: View, pq: ParsedQuery, filters: dict[str, int], sort: str,
                 start: int, stop: int, views: np.ndarray,

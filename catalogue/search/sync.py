@@ -52,9 +52,10 @@ def pending_rows(engine: Engine, state: SyncState) -> list[tuple[int, int]]:
         return [(i, s) for i, s in conn.execute(select(ChangeLog.id, ChangeLog.service_id).where(cond))]
 
 
-def needs_sync(engine: Engine, state: SyncState) -> bool:
-    """The cheap check made before every search."""
-    if latest_change_id(engine) != state.applied:
+def needs_sync(engine: Engine, state: SyncState, latest: int | None = None) -> bool:
+    """The cheap check made before every search (``latest``: the change log's highest id
+    if the caller has just read it)."""
+    if (latest_change_id(engine) if latest is None else latest) != state.applied:
         return True
     if state.gaps:
         return bool(pending_rows(engine, state)) or _expired(state)
