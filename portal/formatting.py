@@ -26,6 +26,8 @@ from catalogue.vocabulary import (
 def number_vi(value: int | float | None, decimals: int = 0) -> str:
     if value is None:
         return "–"
+    if not decimals and type(value) is int and -1000 < value < 1000:
+        return str(value)  # most counts on a page: no separator to place
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 

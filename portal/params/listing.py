@@ -231,10 +231,17 @@ def facet_items(query: SearchQuery, name: str, counts: dict[str, int],
                        f'{number_vi(n)}</span> <span class="remove" aria-hidden="true">×</span>'
                        f'<span class="visually-hidden"> (bỏ lọc)</span></a></li>')
         else:
-            link = f"{head}{escape(quote_plus(str(value), safe=URL_SAFE))}{tail}"
+            link = f"{head}{_quoted(value)}{tail}"
             out.append(f'<li><a href="{link}"><span class="facet-name">{label}</span> '
                        f'<span class="count">{number_vi(n)}</span></a></li>')
     return Markup("\n".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _quoted(value: object) -> str:
+    """A filter value as its link carries it, escaped for the attribute: the same values
+    (codes, levels) on every page, quoted once per process."""
+    return str(escape(quote_plus(str(value), safe=URL_SAFE)))
 
 
 @lru_cache(maxsize=4096)
