@@ -16,7 +16,7 @@ one instead: search/sync.py.)
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from .models import ChangeLog
 
@@ -34,9 +34,14 @@ def latest_change_id(engine: Engine) -> int:
         return conn.scalar(_LATEST) or 0
 
 
-def catalogue_stamp(engine: Engine) -> tuple[int, int]:
+def catalogue_stamp(bind: Engine | Connection) -> tuple[int, int]:
     """(highest change id, rows among the last STAMP_WINDOW ids): changes whenever any
-    change of a service becomes visible, in whatever order transactions commit."""
-    with engine.connect() as conn:
-        highest, count = conn.execute(_STAMP).one()
+    change of a service becomes visible, in whatever order transactions commit.
+    ``bind``: an engine (a connection is taken for the read) or the connection a request
+    already holds."""
+    if isinstance(bind, Connection):
+        highest, count = bind.execute(_STAMP).one()
+    else:
+        with bind.connect() as conn:
+            highest, count = conn.execute(_STAMP).one()
     return highest or 0, count

@@ -108,7 +108,8 @@ def request_stamp() -> tuple[int, int]:
     an app context shared by several requests would carry over)."""
     stamp = getattr(request, "_catalogue_stamp", None)
     if stamp is None:
-        stamp = request._catalogue_stamp = catalogue_stamp(db.engine)  # type: ignore[attr-defined]
+        # On the request's own connection: the pages it renders read through it next.
+        stamp = request._catalogue_stamp = catalogue_stamp(db.session.connection())  # type: ignore[attr-defined]
     return stamp
 
 
