@@ -66,14 +66,17 @@ def empty_database() -> None:
         else:
             for name in tables:
                 conn.execute(text(f"DELETE FROM {name}"))
-    # Agencies' and fields' codes are kept by id for 30 s per database; the next test
-    # reuses the ids for other codes, as no deployment does within that time.
+    # What is kept per database and catalogue stamp (agencies' and fields' names and
+    # codes, result cards, journeys, notices): the next test starts the ids and the
+    # change log afresh, so its stamps repeat for another catalogue, as no deployment's do.
     from catalogue.life_events import _journeys
     from catalogue.notices import forget_notices
     from catalogue.reference import forget_reference
+    from catalogue.search.cards import forget_cards
 
     forget_reference()
     forget_notices()
+    forget_cards()
     _journeys.clear()  # kept per catalogue stamp, which a new test's first changes repeat
 
 

@@ -97,6 +97,9 @@ def test_an_edit_in_one_process_is_found_in_the_other_at_once(app, make_service,
 
     peer.send(op="rename", code="1.001193", name="Đăng ký lại khai sinh")
     assert codes("dang ky lai khai sinh")[0] == "1.001193"
+    # The result cards kept here (search/cards.py) give way to the new name at once.
+    hit = search_services(db.session, SearchQuery(q="khai sinh")).hits[0]
+    assert (hit.service.code, hit.service.name) == ("1.001193", "Đăng ký lại khai sinh")
 
     change_status(db.session, find_service(db.session, "1.002809"), "archived", Actor("test"))
     db.session.commit()

@@ -31,6 +31,7 @@ from __future__ import annotations
 import atexit
 import html
 import os
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,6 +41,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..freshness import catalogue_stamp
 from ..models import Service
 from ..publication import public_on
 from ..reference import read_reference
@@ -193,11 +195,13 @@ def _life_event_terms(query: SearchQuery) -> TermFacets:
 
 def search_services(session: Session, query: SearchQuery, *,
                     index_dir: str | os.PathLike[str] | None = None,
-                    latest_change: int | None = None) -> SearchResult:
+                    stamp: tuple[int, int] | None = None) -> SearchResult:
     """One page of services for ``query``, with the total and the facets' counts.
 
-    ``latest_change``: the change log's highest id, when the caller read it for this
-    request (catalogue/freshness.py); the answer then reflects every change up to it."""
+    ``stamp``: the catalogue stamp (catalogue/freshness.py), when the caller read it for
+    this request; the answer then reflects every change up to it. Read here otherwise."""
+    if stamp is None:
+        stamp = catalogue_stamp(session.connection())
     engine = engine_for(index_dir)
     parsed = parse_query(query.q)
     wanted = {v for k, v in query.filters().items() if k in ("agency", "field")}
@@ -206,8 +210,8 @@ def search_services(session: Session, query: SearchQuery, *,
     start = (page - 1) * per_page
     outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
                             query.sort if query.sort in SORTS else "relevance", start, start + per_page,
-                            _life_event_terms(query), latest_change)
-    services = read_cards(session, outcome.sids)
+                            _life_event_terms(query), stamp[0])
+    services = read_cards(session, outcome.sids, stamp)
     words = parsed.highlight_words
     hits = [Hit(services[sid], words)
             for sid in outcome.sids if sid in services]
@@ -255,16 +259,23 @@ def highlight(text: str, words: frozenset[str]) -> Markup:
 
 
 def _marked(text: str, spans: list[tuple[int, int]], begin: int, end: int) -> Markup:
-    """``text[begin:end]`` escaped, the ``spans`` inside it wrapped in <mark>."""
+    """``text[begin:end]`` escaped, the ``spans`` inside it wrapped in <mark>. Names and
+    summaries seldom hold a character to escape: then the pieces are taken as they are."""
+    plain = _TO_ESCAPE.search(text, begin, end) is None
     out, last = [], begin
     for a, b in spans:
         if a < begin or b > end:
             continue
-        out.append(html.escape(text[last:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        if plain:
+            out.append(f"{text[last:a]}<mark>{text[a:b]}</mark>")
+        else:
+            out.append(f"{html.escape(text[last:a])}<mark>{html.escape(text[a:b])}</mark>")
         last = b
-    out.append(html.escape(text[last:end]))
+    out.append(text[last:end] if plain else html.escape(text[last:end]))
     return Markup("".join(out))
+
+
+_TO_ESCAPE = re.compile(r"""[&<>"']""")
 
 
 def snippet(text: str, words: frozenset[str]) -> Markup | None:
@@ -282,9 +293,8 @@ def snippet(text: str, words: frozenset[str]) -> Markup | None:
     if end < len(text):
         space = text.rfind(" ", begin, end)
         end = space if space > first else end
-    piece = _marked(text, spans, begin, end)
-    return Markup("").join([Markup("…") if begin else Markup(""), piece,
-                            Markup("…") if end < len(text) else Markup("")])
+    piece = _marked(text, spans, begin, end)  # escaped already
+    return Markup(f"{'…' if begin else ''}{piece}{'…' if end < len(text) else ''}")
 
 
 def highlights_of(service: ServiceCard, words: frozenset[str]) -> dict[str, Markup]:

@@ -10,8 +10,10 @@ names the templates and the API already use (``service.agency.name`` and so on).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session
@@ -65,11 +67,52 @@ _CARDS = (
 )
 
 
-def read_cards(session: Session, ids: list[int]) -> dict[int, ServiceCard]:
-    """The cards of the services among ``ids`` that the public sees today, by id."""
+# Cards read are kept per database for the catalogue stamp and the day they were read
+# under (any change of a service, or of its agency's or field's name, moves the stamp;
+# what is public can change at midnight): a service on the first page of many different
+# searches is read once. At most KEEP_CARDS per database (about 1 KB each).
+KEEP_CARDS = 5000
+_kept: dict[str, tuple[object, OrderedDict[int, ServiceCard]]] = {}
+_lock = threading.Lock()
+
+
+def read_cards(session: Session, ids: list[int], stamp: object = None) -> dict[int, ServiceCard]:
+    """The cards of the services among ``ids`` that the public sees today, by id;
+    ``stamp``: the catalogue stamp the caller read (none: read them all anew)."""
     if not ids:
         return {}
-    rows = session.connection().execute(_CARDS, {"ids": ids, "today": today_vn()}).all()
+    today = today_vn()
+    if stamp is None:
+        return _read(session, ids, today)
+    key, version = str(session.get_bind().url), (stamp, today)
+    with _lock:
+        entry = _kept.get(key)
+        if entry is None or entry[0] != version:
+            entry = _kept[key] = (version, OrderedDict())
+        kept = entry[1]
+        missing = [i for i in ids if i not in kept]
+    found = _read(session, missing, today) if missing else {}
+    with _lock:
+        kept.update(found)
+        cards = {}
+        for i in ids:
+            card = kept.get(i)
+            if card is not None:
+                kept.move_to_end(i)
+                cards[i] = card
+        while len(kept) > KEEP_CARDS:
+            kept.popitem(last=False)
+    return cards
+
+
+def forget_cards() -> None:
+    """Drop the kept cards (tests start databases afresh, where stamps repeat)."""
+    with _lock:
+        _kept.clear()
+
+
+def _read(session: Session, ids: list[int], today: date) -> dict[int, ServiceCard]:
+    rows = session.connection().execute(_CARDS, {"ids": ids, "today": today}).all()
     return {
         sid: ServiceCard(sid, code, name, level, Ref(a_code, a_name), Ref(f_code, f_name), tier,
                          audience, summary or "", days, url, kind, published, updated)

@@ -174,7 +174,7 @@ def run_search(query: SearchQuery) -> SearchResult:
     the commune's page)."""
     if query.commune:
         query = replace(query, tier=Tier.COMMUNE.value)
-    return search_services(db.session, query, latest_change=request_stamp()[0])
+    return search_services(db.session, query, stamp=request_stamp())
 
 
 # The characters werkzeug's URL builder leaves unescaped in a query string.
