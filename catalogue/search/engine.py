@@ -344,6 +344,9 @@ def _add_bonus(view: View, idx: np.ndarray, score: np.ndarray, field_name: str, 
     ids, _ = view.postings(field_name, term)
     if not len(ids) or not len(idx):
         return
+    if min(len(idx), len(ids)) > DENSE_FROM:
+        score[_member(idx, ids)] += bonus * view.idf(len(ids)) if scaled else bonus
+        return
     pos = np.searchsorted(idx, ids)
     inside = pos < len(idx)
     pos = pos[inside]
@@ -465,19 +468,30 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     count = np.zeros(n, dtype=np.int16)
     total_weight = 0.0
     for clause in clauses:
-        best = np.zeros(n, dtype=np.float32)
-        best_score = np.zeros(n, dtype=np.float32)
-        weights = []
+        found = []
         for alt in clause.alternatives:
             ids, rows = alternative_match(view, alt.words)
-            if not len(ids):
-                continue
-            weights.append(sum(_name_weight(view, w) for w in alt.words) / len(alt.words))
+            if len(ids):
+                found.append((alt, ids, rows))
+        weights = [sum(_name_weight(view, w) for w in alt.words) / len(alt.words) for alt, _, _ in found]
+        weight = clause.span * (max(weights) if weights else 1.0)
+        total_weight += weight
+        if len(found) == 1:
+            # One alternative found (most clauses): its documents are each once in ``ids``,
+            # so the sums go straight to them; the same figures as the general case,
+            # without five passes over every document of the catalogue.
+            alt, ids, rows = found[0]
+            degree = alt.weight * (0.5 + 0.5 * rows[0])
+            cover[ids] += weight * degree
+            relevance[ids] += alt.weight * rows[1]
+            count[ids] += degree > 0
+            continue
+        best = np.zeros(n, dtype=np.float32)
+        best_score = np.zeros(n, dtype=np.float32)
+        for alt, ids, rows in found:
             degree = alt.weight * (0.5 + 0.5 * rows[0])
             best[ids] = np.maximum(best[ids], degree)
             best_score[ids] = np.maximum(best_score[ids], alt.weight * rows[1])
-        weight = clause.span * (max(weights) if weights else 1.0)
-        total_weight += weight
         cover += weight * best
         relevance += best_score
         count += best > 0
