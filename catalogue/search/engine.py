@@ -609,7 +609,9 @@ def corrections(view: View, pq: ParsedQuery) -> dict[str, str]:
         if clause.span != 1 or any(not a.typed for a in alts):
             continue  # the vocabulary knows it
         word = alts[0].words[0]
-        if word in fixes or any(view.doc_frequency(f, a.words[0]) for a in alts for f in MATCH_FIELDS):
+        # Known when any searched field holds it live: the word's scores say so, and the
+        # query's evaluation reads them next anyway (kept per generation).
+        if word in fixes or any(len(term_scores(view, a.words[0])[0]) for a in alts):
             continue
         if not (3 <= len(word) <= 12) or not word.isalpha():
             continue
