@@ -90,6 +90,7 @@ class SearchEngine:
         self._views_read = -1e9
         self._views: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
         self._popularity: tuple[int, int, np.ndarray] | None = None
+        self._popularity_boost: tuple[np.ndarray, np.ndarray] | None = None
 
     def popularity(self, db: Engine, view: View) -> np.ndarray:
         """Each document's page views (``service_view``), re-read every ``VIEWS_SECONDS``:
@@ -120,6 +121,15 @@ class SearchEngine:
             docs[order[pos[found]]] = counts[found]
         self._popularity = (id(view), int(self._views_read), docs)
         return docs
+
+    def _boost(self, views: np.ndarray) -> np.ndarray:
+        """Each document's popularity as a score, kept with the views it comes from: a
+        broad query matches most of the catalogue, and the logarithm over its matches cost
+        more than over every document once."""
+        kept = self._popularity_boost
+        if kept is None or kept[0] is not views:
+            kept = self._popularity_boost = (views, POPULARITY_WEIGHT * np.log10(1.0 + views))
+        return kept[1]
 
     # ------------------------------------------------------------- keeping it right
 
@@ -219,7 +229,7 @@ class SearchEngine:
         pq = with_names_kept(view, pq)
         fixes = corrections(view, pq) if not pq.empty else {}
         idx, score = evaluate(view, with_corrections(pq, fixes))
-        score = score + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
+        score = score + self._boost(views)[idx]
         # Filters and facets work on the matches only (sparse), never the catalogue.
         checks = {name: view.cols[name][idx] == value for name, value in filters.items()}
         terms = terms or TermFacets()
@@ -282,7 +292,7 @@ class SearchEngine:
         starting = np.zeros(len(idx), dtype=bool)
         for term in view.expand_prefix("name_key", " ".join(words), limit * 4):
             starting |= _member(idx, view.postings("name_key", term)[0])
-        score = score + STARTS_WEIGHT * starting + POPULARITY_WEIGHT * np.log10(1.0 + views[idx])
+        score = score + STARTS_WEIGHT * starting + self._boost(views)[idx]
         page = rank(view, idx, score, "relevance", True, 0, limit, views)
         return [int(view.cols["sid"][i]) for i in page]
 
@@ -506,16 +516,17 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
     score = COVERAGE_WEIGHT * cover[idx] / total_weight + relevance[idx] / len(clauses)
     score += PRECISION_WEIGHT * name_precision(view, pq, idx)
     typed = set(pq.sequence)
-    variant = np.zeros(len(idx), dtype=bool)
-    for exact, folded in MODIFIERS:
-        if folded not in typed:
-            variant |= _member(idx, view.postings("name_exact", exact)[0])
+    untyped = sum(1 << k for k, (_, folded) in enumerate(MODIFIERS) if folded not in typed)
+    variant = (view.term_bits("name_exact", MODIFIER_TERMS)[idx] & untyped) != 0
     score -= MODIFIER_PENALTY * variant
     for word in pq.exact:
         _add_bonus(view, idx, score, "name_exact", word, EXACT_WEIGHT / len(pq.exact), scaled=False)
     score += PHRASE_WEIGHT * phrase_bonus(view, pq, idx)
     score -= AUDIENCE_WEIGHT * (view.cols["audience"][idx] == BUSINESS_ONLY)
     return idx.astype(np.int32), score.astype(np.float32)
+
+
+MODIFIER_TERMS = tuple(exact for exact, _ in MODIFIERS)
 
 
 def name_precision(view: View, pq: ParsedQuery, idx: np.ndarray) -> np.ndarray:

@@ -166,6 +166,7 @@ class View:
         }
         self._postings = ByteLRU(VIEW_CACHE_BYTES)  # lists joined across segments
         self._name_rank: np.ndarray | None = None
+        self._term_bits: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self.day = -1
         self.use_day(day_number(today_vn()))
 
@@ -217,6 +218,20 @@ class View:
 
     def remember(self, key: tuple[str, str], value: tuple[np.ndarray, np.ndarray]) -> None:
         self.derived.put(key, value)
+
+    def term_bits(self, field: str, terms: tuple[str, ...]) -> np.ndarray:
+        """For each document, bit k set when it holds ``terms[k]`` (at most 64 terms): which
+        of a fixed handful of words (the modifiers, "lại", "cấp lại"…) each match's name
+        holds is then one gather, not a pass over each word's postings. Kept per view."""
+        bits = self._term_bits.get((field, terms))
+        if bits is None:
+            if len(terms) > 64:
+                raise ValueError("at most 64 terms")
+            bits = np.zeros(self.size, dtype=np.uint64)
+            for k, term in enumerate(terms):
+                bits[self.postings(field, term)[0]] |= np.uint64(1 << k)
+            self._term_bits[(field, terms)] = bits
+        return bits
 
     def term_table(self, field: str, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The postings of ``terms`` of a keyword field laid end to end, and for each
