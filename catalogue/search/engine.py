@@ -170,7 +170,7 @@ class SearchEngine:
             kept = {leaf.segid for leaf in view.leaves} if old.directory == current else set()
             for leaf in old.leaves:
                 if leaf.segid not in kept:
-                    leaf.data.reader.close()
+                    leaf.data.close()
         return view
 
     def _repair(self, db: Engine, broken: Path | None) -> None:

@@ -24,6 +24,7 @@ from whoosh.reading import SegmentReader
 
 from ..clock import today_vn
 from ..publication import day_number
+from .long_postings import LongPostings, long_postings_path
 from .schema import MATCH_FIELDS, META
 from .state import INDEX_NAME, STATE_FILE, SyncState, read_state
 from .whoosh_internals import EMPTY_IDS, EMPTY_TF, fixed_column_bytes, read_posting_list
@@ -60,9 +61,10 @@ class ByteLRU:
 class SegmentData:
     """A segment's reader, its per-document records and the posting lists read so far."""
 
-    def __init__(self, reader: SegmentReader, doccount: int):
+    def __init__(self, reader: SegmentReader, doccount: int, long: LongPostings | None = None):
         self.reader = reader
         self.doccount = doccount
+        self.long = long  # the segment's long lists as plain arrays, when built with them
         self.meta = self._read_meta()
         self.postings = ByteLRU(SEGMENT_CACHE_BYTES)
 
@@ -80,9 +82,18 @@ class SegmentData:
         hit = self.postings.get(key)
         if hit is not None:
             return hit
+        if self.long is not None:
+            found = self.long.get(field, term)
+            if found is not None:  # one read: not worth a place in the cache
+                return found
         result = read_posting_list(self.reader, field, term)
         self.postings.put(key, result)
         return result
+
+    def close(self) -> None:
+        self.reader.close()
+        if self.long is not None:
+            self.long.close()
 
 
 @contextmanager
@@ -126,7 +137,13 @@ class View:
         # Plain reads, not mmap: a mapped index counts in every worker's resident memory.
         self.storage = FileStorage(str(directory), supports_mmap=False)
         with closing_on_error(self.storage):
-            self._open(segments_cache)
+            try:
+                self._open(segments_cache)
+            except BaseException:  # the long-postings files are not the storage's: close them
+                for leaf in getattr(self, "leaves", []):
+                    if leaf.segid not in segments_cache and leaf.data.long is not None:
+                        leaf.data.long.close()
+                raise
 
     def _open(self, segments_cache: dict[str, SegmentData]) -> None:
         directory = self.directory
@@ -144,7 +161,12 @@ class View:
             data = segments_cache.get(segid)
             if data is None:
                 reader = SegmentReader(self.storage, toc.schema, segment, generation=toc.generation)
-                data = SegmentData(reader, segment.doc_count_all())
+                try:
+                    long = LongPostings.open(long_postings_path(directory, segid))
+                except BaseException:
+                    reader.close()
+                    raise
+                data = SegmentData(reader, segment.doc_count_all(), long)
             self.leaves.append(Leaf(segid, data, offset))
             alive = data.meta["live"] == 1
             if segment.has_deletions():
@@ -282,4 +304,4 @@ class View:
 
     def close(self) -> None:
         for leaf in self.leaves:
-            leaf.data.reader.close()
+            leaf.data.close()

@@ -23,6 +23,7 @@ from whoosh.system import pack_uint
 from whoosh.writing import PostingPool, SegmentWriter
 
 from .analysis import FastExistence, FastFrequency
+from .long_postings import LongPostingsWriter, long_postings_path
 
 # Bigger posting blocks than Whoosh's 128: the engine reads whole posting lists.
 BLOCK_LIMIT = 1024
@@ -162,7 +163,22 @@ class BulkWriter(SegmentWriter):
         self.docnum += 1
 
     def _flush_segment(self) -> None:
+        """Whoosh's blocks for every term, and the long lists once more as plain arrays
+        beside the segment (long_postings.py)."""
         self.perdocwriter.close()
+        folder = getattr(self.storage, "folder", None)
+        long_lists = (LongPostingsWriter(long_postings_path(folder, self.newsegment.segment_id()))
+                      if folder else None)
+        try:
+            self._write_terms(long_lists)
+        except BaseException:
+            if long_lists is not None:
+                long_lists.cancel()
+            raise
+        if long_lists is not None:
+            long_lists.finish()
+
+    def _write_terms(self, long_lists: LongPostingsWriter | None) -> None:
         fw = self.fieldwriter
         docs, freqs = self.pool.docs, self.pool.freqs
         current = None
@@ -171,6 +187,8 @@ class BulkWriter(SegmentWriter):
         for fieldname, word in keys:
             ids = docs[fieldname].pop(word)
             tf = freqs[fieldname].pop(word, None)
+            if long_lists is not None:
+                long_lists.add(fieldname, word, ids, tf)
             if fieldname != current:
                 if current is not None:
                     fw.finish_field()

@@ -1,0 +1,71 @@
+"""Long posting lists kept beside a built segment (catalogue/search/long_postings.py): the
+same postings as Whoosh's own blocks, list by list, and an index whose file is missing or
+damaged still answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from catalogue import search
+from catalogue.search import SearchQuery, search_services
+from catalogue.search import long_postings as lp
+from catalogue.search.generations import IndexHome
+from catalogue.search.whoosh_internals import read_posting_list
+from portal.extensions import db
+from tests.support import service_data
+
+NAMES = ["Đăng ký khai sinh", "Đăng ký kết hôn", "Đăng ký khai tử", "Cấp giấy phép xây dựng",
+         "Cấp lại giấy phép lái xe", "Đăng ký thường trú", "Cấp bản sao trích lục khai sinh"]
+
+
+@pytest.fixture
+def built(app, make_service, monkeypatch):
+    """Seven published services, indexed afresh with every list of two or more postings
+    kept as "long" (a real catalogue needs 256)."""
+    monkeypatch.setattr(lp, "LONG_FROM", 2)
+    for number, name in enumerate(NAMES):
+        make_service(status="published", **service_data(code=f"1.00{number:04d}", name=name))
+    search.rebuild_index(db.session, procs=1)
+    return IndexHome.at(app.config["SEARCH_INDEX_DIR"]).current()
+
+
+def _codes(q: str) -> list[str]:
+    return [hit.service.code for hit in search_services(db.session, SearchQuery(q=q)).hits]
+
+
+def _fresh_engines() -> None:
+    """As a new worker would: nothing kept from an earlier opening of the index."""
+    search.close_engines()
+
+
+def test_every_long_list_holds_the_postings_whoosh_holds(built):
+    _codes("khai sinh")
+    view = search.engine_for().view
+    checked = 0
+    for leaf in view.leaves:
+        assert leaf.data.long is not None
+        for key in leaf.data.long.table:
+            field, term = key.split("\x00")
+            ids, tf = leaf.data.long.get(field, term)
+            whoosh_ids, whoosh_tf = read_posting_list(leaf.data.reader, field, term)
+            assert ids.tolist() == whoosh_ids.tolist(), key
+            assert tf.tolist() == whoosh_tf.tolist(), key
+            checked += 1
+    assert checked > 50  # "dang", "ky", "cap", "giay", "phep", names' pairs, the body's words…
+
+
+def test_without_the_file_the_index_reads_whoosh_and_finds_the_same(built):
+    before = {q: _codes(q) for q in ("dang ky", "giay phep", "khai sinh", "cap lai")}
+    _fresh_engines()
+    for path in built.glob(f"*{lp.SUFFIX}"):
+        path.unlink()
+    assert {q: _codes(q) for q in before} == before
+    assert all(leaf.data.long is None for leaf in search.engine_for().view.leaves)
+
+
+def test_a_damaged_file_gets_the_index_rebuilt_and_the_search_answered(built, app):
+    for path in built.glob(f"*{lp.SUFFIX}"):
+        path.write_bytes(path.read_bytes()[: lp.HEADER.size + 10])  # cut short
+    _fresh_engines()
+    assert _codes("khai sinh")[:2] == ["1.000000", "1.000006"]
+    assert IndexHome.at(app.config["SEARCH_INDEX_DIR"]).current() != built
