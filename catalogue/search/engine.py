@@ -403,6 +403,19 @@ def alternative_match(view: View, words: tuple[str, ...]) -> tuple[np.ndarray, n
 DENSE_FROM = 1024
 
 
+def _add_at(total: np.ndarray, ids: np.ndarray, values: np.ndarray) -> None:
+    """``total[ids] += values`` for sorted ids without repeats. When they are a good part
+    of the catalogue (a common word), scattering them into a zeroed array and adding it
+    whole is quicker than numpy's indexed add (a gather and a scatter); the sums are the
+    same, as adding zero changes no number."""
+    if len(ids) * 4 > len(total):
+        spread = np.zeros(len(total), dtype=total.dtype)
+        spread[ids] = values
+        total += spread
+    else:
+        total[ids] += values
+
+
 def _facet_base(idx: np.ndarray, checks: dict[str, np.ndarray], name: str) -> np.ndarray:
     """The matches a facet counts over: those passing every filter but its own (with no
     other filter, all of them, without a copy)."""
@@ -492,9 +505,9 @@ def evaluate(view: View, pq: ParsedQuery) -> tuple[np.ndarray, np.ndarray]:
             # without five passes over every document of the catalogue.
             alt, ids, rows = found[0]
             degree = alt.weight * (0.5 + 0.5 * rows[0])
-            cover[ids] += weight * degree
-            relevance[ids] += alt.weight * rows[1]
-            count[ids] += degree > 0
+            _add_at(cover, ids, weight * degree)
+            _add_at(relevance, ids, alt.weight * rows[1])
+            _add_at(count, ids, degree > 0)
             continue
         best = np.zeros(n, dtype=np.float32)
         best_score = np.zeros(n, dtype=np.float32)
