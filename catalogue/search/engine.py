@@ -617,6 +617,21 @@ def rank(view: View, idx: np.ndarray, score: np.ndarray, sort: str, has_words: b
     return idx[order][start:stop]
 
 
+KNOWN_WORDS_KEPT = 50_000
+
+
+def _known(view: View, word: str) -> bool:
+    """Whether any searched field holds ``word`` in a document that applies today: read
+    from the word's scores once, then kept as a yes or no for the view and the day (the
+    scores themselves may leave the cache long before the word stops being asked)."""
+    known = view.known.get(word)
+    if known is None:
+        if len(view.known) >= KNOWN_WORDS_KEPT:  # words typed at random must not pile up
+            view.known.clear()
+        known = view.known[word] = bool(len(term_scores(view, word)[0]))
+    return known
+
+
 def corrections(view: View, pq: ParsedQuery) -> dict[str, str]:
     """Typed words the catalogue does not know, with the known word closest to each
     ("sihn" -> "sinh"): ranked as a weaker alternative and offered as "did you mean".
@@ -633,9 +648,7 @@ def corrections(view: View, pq: ParsedQuery) -> dict[str, str]:
         if clause.span != 1 or any(not a.typed for a in alts):
             continue  # the vocabulary knows it
         word = alts[0].words[0]
-        # Known when any searched field holds it live: the word's scores say so, and the
-        # query's evaluation reads them next anyway (kept per generation).
-        if word in fixes or any(len(term_scores(view, a.words[0])[0]) for a in alts):
+        if word in fixes or any(_known(view, a.words[0]) for a in alts):
             continue
         if not (3 <= len(word) <= 12) or not word.isalpha():
             continue

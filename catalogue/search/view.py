@@ -205,6 +205,8 @@ class View:
         self.live_count = len(self.live_ids)
         # Results computed from this generation's postings (per-word scores), by key.
         self.derived = ByteLRU(DERIVED_CACHE_BYTES)
+        # Whether a word is found in a live document (did-you-mean asks for every word).
+        self.known: dict[str, bool] = {}
         self.avg_length = {
             f: max(float(self.lengths[f][self.alive].mean()) if self.live_count else 1.0, 1.0)
             for f in MATCH_FIELDS
