@@ -309,7 +309,7 @@ def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
         ids, tf = view.postings(name, word)
         if not len(ids):
             continue
-        norm = K1 * (1.0 - B + B * view.lengths[name][ids] / view.avg_length[name])
+        norm = _length_norms(view, name)[ids]
         ids_parts.append(ids)
         score_parts.append((weight * view.idf(len(ids))) * (tf * (K1 + 1.0) / (tf + norm)))
     if not ids_parts:
@@ -323,6 +323,16 @@ def term_scores(view: View, word: str) -> tuple[np.ndarray, np.ndarray]:
         result = (ids[keep].astype(np.int32), scores[keep].astype(np.float32))
     view.remember(key, result)
     return result
+
+
+def _length_norms(view: View, name: str) -> np.ndarray:
+    """BM25's length normalisation of every document in a field, worked out once per
+    view and day (the average length moves with what applies): a common word's lists then
+    take one gather instead of a gather and three passes of arithmetic."""
+    norms = view.norms.get(name)
+    if norms is None:
+        norms = view.norms[name] = K1 * (1.0 - B + B * view.lengths[name] / view.avg_length[name])
+    return norms
 
 
 def _union_sum(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

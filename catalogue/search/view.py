@@ -207,6 +207,8 @@ class View:
         self.derived = ByteLRU(DERIVED_CACHE_BYTES)
         # Whether a word is found in a live document (did-you-mean asks for every word).
         self.known: dict[str, bool] = {}
+        # BM25's length normalisation per field (engine.py), by field.
+        self.norms: dict[str, np.ndarray] = {}
         self.avg_length = {
             f: max(float(self.lengths[f][self.alive].mean()) if self.live_count else 1.0, 1.0)
             for f in MATCH_FIELDS
