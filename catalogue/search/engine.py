@@ -354,9 +354,16 @@ def _union_sum(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def _name_weight(view: View, word: str) -> float:
     """How telling a word is in names (its IDF there, at least 0.3): rare words weigh
-    more in a document's coverage than "cấp" or "giấy"."""
-    ids, _ = view.postings("name", word)
-    return max(view.idf(int(view.alive[ids].sum()) if len(ids) else 0), 0.3)
+    more in a document's coverage than "cấp" or "giấy". Kept per view and day with the
+    words known (``_known``), and bounded alike."""
+    weight = view.name_weights.get(word)
+    if weight is None:
+        if len(view.name_weights) >= KNOWN_WORDS_KEPT:
+            view.name_weights.clear()
+        ids, _ = view.postings("name", word)
+        weight = view.name_weights[word] = max(
+            view.idf(int(view.alive[ids].sum()) if len(ids) else 0), 0.3)
+    return weight
 
 
 def _add_bonus(view: View, idx: np.ndarray, score: np.ndarray, field_name: str, term: str,

@@ -207,6 +207,8 @@ class View:
         self.derived = ByteLRU(DERIVED_CACHE_BYTES)
         # Whether a word is found in a live document (did-you-mean asks for every word).
         self.known: dict[str, bool] = {}
+        # How telling each word is in names (engine._name_weight), by word.
+        self.name_weights: dict[str, float] = {}
         # BM25's length normalisation per field (engine.py), by field.
         self.norms: dict[str, np.ndarray] = {}
         self.avg_length = {
