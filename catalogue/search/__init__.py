@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -298,9 +298,8 @@ def snippet(text: str, words: frozenset[str]) -> Markup | None:
 
 
 def highlights_of(service: ServiceCard, words: frozenset[str]) -> dict[str, Markup]:
-    in_code = any(w in service.code.lower() for w in words)
-    marks = {"name": highlight(service.name, words),
-             "code": highlight(service.code, words) if in_code else escape(service.code)}
+    """What a result card marks: its name, and a stretch of its summary if one matches."""
+    marks = {"name": highlight(service.name, words)}
     summary = snippet(service.summary or "", words) if words else None
     if summary is not None:
         marks["summary"] = summary
