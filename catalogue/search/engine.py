@@ -241,13 +241,16 @@ class SearchEngine:
         facets = {}
         for name in FACETS:
             counts = np.bincount(view.cols[name][_facet_base(idx, checks, name)])
-            facets[name] = {int(v): int(n) for v in np.flatnonzero(counts) for n in (counts[v],)}
+            present = np.flatnonzero(counts)
+            facets[name] = dict(zip(present.tolist(), counts[present].tolist(), strict=True))
         for name, values in terms.counted.items():
             docs, which = view.term_table(name, tuple(values))
             inside = np.zeros(view.size, dtype=bool)
             inside[_facet_base(idx, checks, name)] = True
             counts = np.bincount(which[inside[docs]], minlength=len(values))
-            facets[name] = {values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+            present = np.flatnonzero(counts)
+            facets[name] = dict(zip([values[i] for i in present.tolist()], counts[present].tolist(),
+                                    strict=True))
         idx, score = idx[selected], score[selected]
         total = len(idx)
         page = rank(view, idx, score, sort, not pq.empty, start, stop, views)
