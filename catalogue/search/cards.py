@@ -13,9 +13,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Date, bindparam, select
+from sqlalchemy import Date, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import today_vn
@@ -58,19 +58,23 @@ _COLUMNS = (Service.id, Service.code, Service.name, Service.level, Agency.code, 
 
 
 # Built once: making a SELECT of sixteen columns anew cost more than running it.
-_CARDS = (
+_PUBLIC = public_on(bindparam("today", type_=Date))
+_ALL_CARDS = (
     select(*_COLUMNS)
     .join(Agency, Service.agency_id == Agency.id)
     .join(Field, Service.field_id == Field.id)
-    .where(Service.id.in_(bindparam("ids", expanding=True)),
-           public_on(bindparam("today", type_=Date)))
+    .where(_PUBLIC)
 )
+_CARDS = _ALL_CARDS.where(Service.id.in_(bindparam("ids", expanding=True)))
+_PUBLIC_COUNT = select(func.count()).select_from(Service).where(_PUBLIC)
 
 
 # Cards read are kept per database for the catalogue stamp and the day they were read
 # under (any change of a service, or of its agency's or field's name, moves the stamp;
 # what is public can change at midnight): a service on the first page of many different
-# searches is read once. At most KEEP_CARDS per database (about 1 KB each).
+# searches is read once. At most KEEP_CARDS per database (about 1 KB each); a catalogue
+# that small (a province's is about 2.000) is read whole at the first search under a new
+# stamp, in one query, so that no later search waits for its cards.
 KEEP_CARDS = 5000
 _kept: dict[str, tuple[object, OrderedDict[int, ServiceCard]]] = {}
 _lock = threading.Lock()
@@ -83,15 +87,19 @@ def read_cards(session: Session, ids: list[int], stamp: object = None) -> dict[i
         return {}
     today = today_vn()
     if stamp is None:
-        return _read(session, ids, today)
+        return _read(session, _CARDS, {"ids": ids, "today": today})
     key, version = str(session.get_bind().url), (stamp, today)
     with _lock:
         entry = _kept.get(key)
-        if entry is None or entry[0] != version:
+        fresh = entry is None or entry[0] != version
+        if fresh:
             entry = _kept[key] = (version, OrderedDict())
         kept = entry[1]
         missing = [i for i in ids if i not in kept]
-    found = _read(session, missing, today) if missing else {}
+    if fresh and session.connection().scalar(_PUBLIC_COUNT, {"today": today}) <= KEEP_CARDS:
+        found = _read(session, _ALL_CARDS, {"today": today})
+    else:
+        found = _read(session, _CARDS, {"ids": missing, "today": today}) if missing else {}
     with _lock:
         kept.update(found)
         cards = {}
@@ -111,8 +119,8 @@ def forget_cards() -> None:
         _kept.clear()
 
 
-def _read(session: Session, ids: list[int], today: date) -> dict[int, ServiceCard]:
-    rows = session.connection().execute(_CARDS, {"ids": ids, "today": today}).all()
+def _read(session: Session, statement: Select, params: dict[str, object]) -> dict[int, ServiceCard]:
+    rows = session.connection().execute(statement, params).all()
     return {
         sid: ServiceCard(sid, code, name, level, Ref(a_code, a_name), Ref(f_code, f_name), tier,
                          audience, summary or "", days, url, kind, published, updated)
