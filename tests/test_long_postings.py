@@ -51,7 +51,27 @@ def test_every_long_list_holds_the_postings_whoosh_holds(built):
             assert ids.tolist() == whoosh_ids.tolist(), key
             assert tf.tolist() == whoosh_tf.tolist(), key
             checked += 1
+        # A segment this small keeps every list: a term not in its table is in no document.
+        assert leaf.data.long.complete
+        for field, term in (("name", "khongcotu"), ("body", "zzz"), ("code", "9.999999")):
+            assert leaf.data.long.get(field, term)[0].tolist() == []
+            assert read_posting_list(leaf.data.reader, field, term)[0].tolist() == []
     assert checked > 50  # "dang", "ky", "cap", "giay", "phep", names' pairs, the body's words…
+
+
+def test_a_big_segment_keeps_only_its_long_lists_and_asks_whoosh_for_the_rest(
+        app, make_service, monkeypatch):
+    monkeypatch.setattr(lp, "COMPLETE_UP_TO", 3)
+    monkeypatch.setattr(lp, "LONG_FROM", 3)
+    for number, name in enumerate(NAMES):
+        make_service(status="published", **service_data(code=f"1.00{number:04d}", name=name))
+    search.rebuild_index(db.session, procs=1)
+    _fresh_engines()
+    assert _codes("dang ky khai sinh")[0] == "1.000000"
+    long = search.engine_for().view.leaves[0].data.long
+    assert not long.complete
+    assert long.get("name", "dang")[0].tolist() == [0, 1, 2, 5]  # four names say "Đăng ký"
+    assert long.get("name", "hon") is None  # one document: Whoosh's blocks only
 
 
 def test_without_the_file_the_index_reads_whoosh_and_finds_the_same(built):

@@ -27,10 +27,17 @@ from typing import BinaryIO
 import numpy as np
 
 SUFFIX = "-long.npost"
-MAGIC = b"NPOST002"
-HEADER = struct.Struct("<8sQQ")  # magic, table offset, table length
-# Lists shorter than this stay in Whoosh's blocks only (fast enough to decode there).
+MAGIC = b"NPOST003"
+HEADER = struct.Struct("<8sQQQ")  # magic, table offset, table length, 1 if every list is here
+# Lists shorter than this stay in Whoosh's blocks only (fast enough to decode there)...
 LONG_FROM = 256
+# ...except in a segment of at most this many documents (a province's whole catalogue is
+# one), where every list is kept: a term not in the table is then in no document, and
+# Whoosh's term table is not asked either.
+COMPLETE_UP_TO = 5000
+
+
+_NONE = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
 def long_postings_path(folder: str | os.PathLike[str], segment_id: str) -> Path:
@@ -40,17 +47,19 @@ def long_postings_path(folder: str | os.PathLike[str], segment_id: str) -> Path:
 class LongPostingsWriter:
     """Writes one segment's long lists as they come (in any order), then the table."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, documents: int):
         self.path = path
+        self.complete = documents <= COMPLETE_UP_TO
+        self.long_from = 1 if self.complete else LONG_FROM
         self.file: BinaryIO = open(path, "wb")  # noqa: SIM115 - closed by finish()
-        self.file.write(HEADER.pack(MAGIC, 0, 0))
+        self.file.write(HEADER.pack(MAGIC, 0, 0, 0))
         self.table: dict[str, list] = {}
 
     def add(self, field: str, term: str, ids: array, tf: array | None) -> None:
         """Document numbers as gaps from the previous one, in 2 bytes when every gap fits
         (a list this long has small gaps), frequencies in the narrowest width that holds
         them: about half the size of plain 4-byte numbers, decoded by one ``cumsum``."""
-        if len(ids) < LONG_FROM:
+        if len(ids) < self.long_from:
             return
         gaps = np.diff(np.asarray(ids, dtype=np.int64), prepend=0)
         gap_type = "<u2" if int(gaps.max()) < 1 << 16 and int(gaps.min()) >= 0 else "<i4"
@@ -68,7 +77,7 @@ class LongPostingsWriter:
         at = self.file.tell()
         self.file.write(table)
         self.file.seek(0)
-        self.file.write(HEADER.pack(MAGIC, at, len(table)))
+        self.file.write(HEADER.pack(MAGIC, at, len(table), int(self.complete)))
         self.file.close()
 
     def cancel(self) -> None:
@@ -80,9 +89,10 @@ class LongPostings:
     """One segment's long lists, read on demand; ``None`` from :meth:`open` when the
     segment has no such file (written by a sync, or by a build before this file existed)."""
 
-    def __init__(self, fd: int, table: dict[str, list]):
+    def __init__(self, fd: int, table: dict[str, list], complete: bool):
         self.fd = fd
         self.table = table
+        self.complete = complete
 
     @classmethod
     def open(cls, path: Path) -> LongPostings | None:
@@ -91,21 +101,22 @@ class LongPostings:
         except FileNotFoundError:
             return None
         try:
-            magic, at, length = HEADER.unpack(os.pread(fd, HEADER.size, 0))
+            magic, at, length, complete = HEADER.unpack(os.pread(fd, HEADER.size, 0))
             if magic != MAGIC:
                 raise ValueError(f"{path.name}: not a long-postings file")
             table = json.loads(os.pread(fd, length, at).decode("utf-8"))
         except BaseException:
             os.close(fd)
             raise
-        return cls(fd, table)
+        return cls(fd, table, bool(complete))
 
     def get(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """Document numbers (int32) and frequencies (float32; 1 where only presence is
-        kept), as Whoosh's blocks give them; None if the list is not in this file."""
+        kept), as Whoosh's blocks give them; None if the list is not in this file (empty
+        lists when the file holds every list of its segment)."""
         entry = self.table.get(f"{field}\x00{term}")
         if entry is None:
-            return None
+            return _NONE if self.complete else None
         offset, count, gap_type, tf_type = entry
         gap_size = count * np.dtype(gap_type).itemsize
         size = gap_size + (count * np.dtype(tf_type).itemsize if tf_type else 0)

@@ -167,8 +167,8 @@ class BulkWriter(SegmentWriter):
         beside the segment (long_postings.py)."""
         self.perdocwriter.close()
         folder = getattr(self.storage, "folder", None)
-        long_lists = (LongPostingsWriter(long_postings_path(folder, self.newsegment.segment_id()))
-                      if folder else None)
+        long_lists = (LongPostingsWriter(long_postings_path(folder, self.newsegment.segment_id()),
+                                         self.docnum) if folder else None)
         try:
             self._write_terms(long_lists)
         except BaseException:
