@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import jsonify, request
 
-from catalogue.models import Service
 from catalogue.operations import find_service, record_of
 from catalogue.search import SearchQuery
+from catalogue.search.cards import ServiceCard
 from catalogue.validation import CODE_RE
 
 from ..errors import api_error
@@ -23,14 +24,14 @@ def _ref(obj: Any) -> dict[str, str]:
     return {"code": obj.code, "name": obj.name}
 
 
-def _item(service: Service) -> dict[str, Any]:
+def _item(service: ServiceCard, page_base: str) -> dict[str, Any]:
     return {
         "code": service.code,
         "name": service.name,
         "level": service.level,
         "agency": _ref(service.agency),
         "field": _ref(service.field),
-        "url": external_url("public.service", code=service.code),
+        "url": page_base + quote(service.code, safe=""),
     }
 
 
@@ -47,11 +48,13 @@ def list_services():
         return api_error(404, f"Trang {query.page} không có: kết quả có {last} trang "
                               f"({result.total} dịch vụ, {query.per_page} mục mỗi trang).", "page_not_found")
     links = _links(query, last)
+    # Each item's page: the router asked once (codes are ASCII: CODE_RE), not per item.
+    page_base = external_url("public.service", code="-")[:-1]
     response = jsonify(
         total=result.total,
         page=query.page,
         per_page=query.per_page,
-        items=[_item(hit.service) for hit in result.hits],
+        items=[_item(hit.service, page_base) for hit in result.hits],
         facets=result.facets,
         links={key: links.get(key) for key in ("self", "next", "prev")},
     )
