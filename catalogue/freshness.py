@@ -38,10 +38,15 @@ def catalogue_stamp(bind: Engine | Connection) -> tuple[int, int]:
     """(highest change id, rows among the last STAMP_WINDOW ids): changes whenever any
     change of a service becomes visible, in whatever order transactions commit.
     ``bind``: an engine (a connection is taken for the read) or the connection a request
-    already holds."""
-    if isinstance(bind, Connection):
-        highest, count = bind.execute(_STAMP).one()
-    else:
+    already holds.
+
+    SQLite lets one writer at a time hold its transaction from first write to commit, so
+    ids become visible in order there and the highest says it all: the count (a range
+    scan of a thousand rows, about 0,1 ms at every request) is read on PostgreSQL only."""
+    if not isinstance(bind, Connection):
         with bind.connect() as conn:
-            highest, count = conn.execute(_STAMP).one()
+            return catalogue_stamp(conn)
+    if bind.dialect.name == "sqlite":
+        return bind.scalar(_LATEST) or 0, 0
+    highest, count = bind.execute(_STAMP).one()
     return highest or 0, count

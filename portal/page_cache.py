@@ -108,7 +108,9 @@ def request_stamp() -> tuple[int, int]:
     an app context shared by several requests would carry over)."""
     stamp = getattr(request, "_catalogue_stamp", None)
     if stamp is None:
-        # On the request's own connection: the pages it renders read through it next.
+        # On the request's own connection, which the page reads through next. Asked before
+        # the request writes anything (the page cache asks first; a write's answer only
+        # after its commit), so it never counts a change that could still roll back.
         stamp = request._catalogue_stamp = catalogue_stamp(db.session.connection())  # type: ignore[attr-defined]
     return stamp
 
