@@ -161,12 +161,15 @@ class View:
             data = segments_cache.get(segid)
             if data is None:
                 reader = SegmentReader(self.storage, toc.schema, segment, generation=toc.generation)
+                long = None
                 try:
                     long = LongPostings.open(long_postings_path(directory, segid))
+                    data = SegmentData(reader, segment.doc_count_all(), long)
                 except BaseException:
                     reader.close()
+                    if long is not None:
+                        long.close()
                     raise
-                data = SegmentData(reader, segment.doc_count_all(), long)
             self.leaves.append(Leaf(segid, data, offset))
             alive = data.meta["live"] == 1
             if segment.has_deletions():
