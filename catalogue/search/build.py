@@ -29,18 +29,20 @@ SEGMENT_DOCS = 60_000
 PARALLEL_FROM = 5000
 
 
-def index_rows(directory: str, rows: Iterable[dict[str, Any]], segment_docs: int = SEGMENT_DOCS) -> int:
+def index_rows(directory: str, rows: Iterable[dict[str, Any]], segment_docs: int = SEGMENT_DOCS,
+               whole: bool = False) -> int:
     """Index ``rows`` (service rows as :func:`service_rows` gives them) into a fresh Whoosh
-    index in ``directory``: a segment per ``segment_docs``, never merged."""
+    index in ``directory``: a segment per ``segment_docs``, never merged. ``whole``: the
+    rows are the whole catalogue, not one worker's share."""
     ix = whoosh_index.create_in(directory, build_schema(), indexname=INDEX_NAME)
-    writer = BulkWriter(ix)
+    writer = BulkWriter(ix, whole=whole)
     count = 0
     for row in rows:
         writer.add_document(**document_of(row))
         count += 1
         if count % segment_docs == 0:
             writer.commit(merge=False)
-            writer = BulkWriter(ix)
+            writer = BulkWriter(ix)  # a second segment: no longer the whole catalogue
     writer.commit(merge=False)
     ix.close()
     return count
@@ -51,7 +53,7 @@ def _write_part(url: str, directory: str, part: tuple[int, int] | None) -> int:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return index_rows(directory, service_rows(conn, part=part))
+            return index_rows(directory, service_rows(conn, part=part), whole=part is None)
     finally:
         engine.dispose()
 

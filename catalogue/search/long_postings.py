@@ -31,9 +31,10 @@ MAGIC = b"NPOST003"
 HEADER = struct.Struct("<8sQQQ")  # magic, table offset, table length, 1 if every list is here
 # Lists shorter than this stay in Whoosh's blocks only (fast enough to decode there)...
 LONG_FROM = 256
-# ...except in a segment of at most this many documents (a province's whole catalogue is
-# one), where every list is kept: a term not in the table is then in no document, and
-# Whoosh's term table is not asked either.
+# ...except when the whole catalogue, at most this many documents (a province's), is one
+# segment built in one process: every list is kept there, so a term not in the table is
+# in no document and Whoosh's term table is not asked either. (Not for the segments of
+# a parallel build or an import: each worker would hold the table of every small one.)
 COMPLETE_UP_TO = 5000
 
 
@@ -44,12 +45,22 @@ def long_postings_path(folder: str | os.PathLike[str], segment_id: str) -> Path:
     return Path(folder) / f"{segment_id}{SUFFIX}"
 
 
+def prune_long_postings(folder: str | os.PathLike[str], segment_ids: set[str]) -> None:
+    """Delete the files of segments no longer in the index (Whoosh merged them away after a
+    sync): Whoosh's own clean-up does not know these names. A process still reading one
+    keeps its open descriptor."""
+    for path in Path(folder).glob(f"*{SUFFIX}"):
+        if path.name[: -len(SUFFIX)] not in segment_ids:
+            path.unlink(missing_ok=True)
+
+
 class LongPostingsWriter:
     """Writes one segment's long lists as they come (in any order), then the table."""
 
-    def __init__(self, path: Path, documents: int):
+    def __init__(self, path: Path, whole_catalogue: int | None = None):
+        """``whole_catalogue``: the number of documents when this segment holds them all."""
         self.path = path
-        self.complete = documents <= COMPLETE_UP_TO
+        self.complete = whole_catalogue is not None and whole_catalogue <= COMPLETE_UP_TO
         self.long_from = 1 if self.complete else LONG_FROM
         self.file: BinaryIO = open(path, "wb")  # noqa: SIM115 - closed by finish()
         self.file.write(HEADER.pack(MAGIC, 0, 0, 0))

@@ -26,6 +26,7 @@ from sqlalchemy import Engine, or_, select
 from ..freshness import latest_change_id
 from ..models import ChangeLog
 from .generations import file_lock
+from .long_postings import prune_long_postings
 from .rows import service_rows
 from .schema import document_of
 from .state import GAP_SECONDS, INDEX_NAME, SyncState, read_state, write_state
@@ -54,8 +55,11 @@ def pending_rows(engine: Engine, state: SyncState) -> list[tuple[int, int]]:
 
 def needs_sync(engine: Engine, state: SyncState, latest: int | None = None) -> bool:
     """The cheap check made before every search (``latest``: the change log's highest id
-    if the caller has just read it)."""
-    if (latest_change_id(engine) if latest is None else latest) != state.applied:
+    if the caller has just read it; below the index's mark, another process or thread
+    has applied more since, and the database is asked, as it is without one)."""
+    if latest is None or latest < state.applied:
+        latest = latest_change_id(engine)
+    if latest != state.applied:
         return True
     if state.gaps:
         return bool(pending_rows(engine, state)) or _expired(state)
@@ -83,6 +87,7 @@ def apply_changes(engine: Engine, directory: Path) -> int:
     """Apply pending change-log rows to the generation in ``directory``; returns how many
     services were re-indexed. Raises ``RebuildNeeded`` when a rebuild is the way."""
     from whoosh import index as whoosh_index
+    from whoosh.index import TOC
 
     with sync_lock(directory):
         state = read_state(directory)
@@ -110,6 +115,8 @@ def apply_changes(engine: Engine, directory: Path) -> int:
                 raise
             writer.commit()
             ix.close()
+            prune_long_postings(directory, {segment.segment_id() for segment in
+                                            TOC.read(ix.storage, INDEX_NAME).segments})
         if new_state != state:
             write_state(directory, new_state)
         return len(service_ids)

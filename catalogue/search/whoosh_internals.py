@@ -127,9 +127,11 @@ class BulkWriter(SegmentWriter):
     codec's block writer differs (whole blocks instead of one call per posting).
     """
 
-    def __init__(self, ix: Any):
+    def __init__(self, ix: Any, whole: bool = False):
         super().__init__(ix, codec=codec())
         self.pool = TermPool(self._tempstorage, self.newsegment, self.schema)
+        # The whole catalogue goes into this one segment (long_postings: "complete").
+        self.whole = whole
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's add_document for this schema, with postings appended per term."""
@@ -168,7 +170,7 @@ class BulkWriter(SegmentWriter):
         self.perdocwriter.close()
         folder = getattr(self.storage, "folder", None)
         long_lists = (LongPostingsWriter(long_postings_path(folder, self.newsegment.segment_id()),
-                                         self.docnum) if folder else None)
+                                         self.docnum if self.whole else None) if folder else None)
         try:
             self._write_terms(long_lists)
         except BaseException:
