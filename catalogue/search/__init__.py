@@ -211,7 +211,7 @@ def search_services(session: Session, query: SearchQuery, *,
     outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
                             query.sort if query.sort in SORTS else "relevance", start, start + per_page,
                             _life_event_terms(query), stamp[0])
-    services = read_cards(session, outcome.sids, stamp)
+    services = read_cards(session, outcome.sids, stamp, outcome.catalogue_size)
     words = parsed.highlight_words
     hits = [Hit(services[sid], words)
             for sid in outcome.sids if sid in services]

@@ -11,11 +11,12 @@ names the templates and the API already use (``service.agency.name`` and so on).
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Date, Select, bindparam, func, select
+from sqlalchemy import Date, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ..clock import today_vn
@@ -66,37 +67,48 @@ _ALL_CARDS = (
     .where(_PUBLIC)
 )
 _CARDS = _ALL_CARDS.where(Service.id.in_(bindparam("ids", expanding=True)))
-_PUBLIC_COUNT = select(func.count()).select_from(Service).where(_PUBLIC)
 
 
-# Cards read are kept per database for the catalogue stamp and the day they were read
+# Cards read are kept per database for the day and the catalogue stamp they were read
 # under (any change of a service, or of its agency's or field's name, moves the stamp;
-# what is public can change at midnight): a service on the first page of many different
-# searches is read once. At most KEEP_CARDS per database (about 1 KB each); a catalogue
-# that small (a province's is about 2.000) is read whole at the first search under a new
-# stamp, in one query, so that no later search waits for its cards.
+# what is public can change at midnight), for ``KEEP_SECONDS`` at most (a PostgreSQL
+# commit landing far behind the stamp's window must not leave a card stale for long): a
+# service on the first page of many different searches is read once. At most KEEP_CARDS
+# per database (about 1 KB each); a catalogue that small (a province's is about 2.000) is
+# read whole at the first search under a new stamp, so that no later search waits.
 KEEP_CARDS = 5000
-_kept: dict[str, tuple[object, OrderedDict[int, ServiceCard]]] = {}
+KEEP_SECONDS = 60.0
+_kept: dict[str, tuple[tuple, float, OrderedDict[int, ServiceCard]]] = {}
 _lock = threading.Lock()
 
 
-def read_cards(session: Session, ids: list[int], stamp: object = None) -> dict[int, ServiceCard]:
-    """The cards of the services among ``ids`` that the public sees today, by id;
-    ``stamp``: the catalogue stamp the caller read (none: read them all anew)."""
+def read_cards(session: Session, ids: list[int], stamp: tuple[int, int] | None = None,
+               catalogue_size: int | None = None) -> dict[int, ServiceCard]:
+    """The cards of the services among ``ids`` that the public sees today, by id.
+
+    ``stamp``: the catalogue stamp the caller read (none: read them anew, keep nothing);
+    ``catalogue_size``: how many services the public sees (the index knows), to read a
+    small catalogue whole."""
     if not ids:
         return {}
     today = today_vn()
     if stamp is None:
         return _read(session, _CARDS, {"ids": ids, "today": today})
-    key, version = str(session.get_bind().url), (stamp, today)
+    key, version, now = str(session.get_bind().url), (today, stamp), time.monotonic()
     with _lock:
         entry = _kept.get(key)
-        fresh = entry is None or entry[0] != version
-        if fresh:
-            entry = _kept[key] = (version, OrderedDict())
-        kept = entry[1]
-        missing = [i for i in ids if i not in kept]
-    if fresh and session.connection().scalar(_PUBLIC_COUNT, {"today": today}) <= KEEP_CARDS:
+        fresh = False
+        if entry is not None and entry[0] == version and now - entry[1] < KEEP_SECONDS:
+            kept: OrderedDict[int, ServiceCard] | None = entry[2]
+        elif entry is None or entry[0] <= version:  # newer, or the same grown old
+            kept, fresh = OrderedDict(), True
+            _kept[key] = (version, now, kept)
+        else:  # a request that read the stamp before the change the cards were read under
+            kept = None
+        missing = ids if kept is None else [i for i in ids if i not in kept]
+    if kept is None:
+        return _read(session, _CARDS, {"ids": ids, "today": today})
+    if fresh and catalogue_size is not None and catalogue_size <= KEEP_CARDS:
         found = _read(session, _ALL_CARDS, {"today": today})
     else:
         found = _read(session, _CARDS, {"ids": missing, "today": today}) if missing else {}

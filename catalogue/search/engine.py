@@ -80,6 +80,8 @@ class Outcome:
     facets: dict[str, dict[Any, int]]
     suggestion: str | None = None
     words: list[str] = field(default_factory=list)
+    # How many services the public sees today (the index's live documents).
+    catalogue_size: int = 0
 
 
 class SearchEngine:
@@ -257,7 +259,8 @@ class SearchEngine:
         suggestion = None
         if fixes:
             suggestion = " ".join(fixes.get(w, typed) for typed, w in zip(pq.typed, pq.sequence, strict=True))
-        return Outcome(total, [int(s) for s in view.cols["sid"][page]], facets, suggestion)
+        return Outcome(total, [int(s) for s in view.cols["sid"][page]], facets, suggestion,
+                       catalogue_size=view.live_count)
 
     def suggest(self, db: Engine, words: list[str], limit: int) -> list[int]:
         return self._guarded(db, lambda view: self._suggest(view, words, limit,
