@@ -47,7 +47,6 @@ def save_notice(session: Session, message: str, shows_from: datetime, starts_at:
                         author=author, created_at=now_utc())
     session.add(notice)
     session.flush()
-    forget_notices()
     return notice
 
 
@@ -64,8 +63,8 @@ class ShownNotice:
 
 # Every page asks for the notice in force; notices are set days ahead (7 working days
 # under Decree 224/2026), so the ones not over yet are read once per ``KEEP_SECONDS`` per
-# database (and at once in the process that saves one) and the one in force is picked
-# from them at each request, by the clock.
+# database (and at once in the process that saves one: ``forget_notices`` once the save
+# is committed) and the one in force is picked from them at each request, by the clock.
 KEEP_SECONDS = 30.0
 _UPCOMING = (select(SiteNotice.message, SiteNotice.shows_from, SiteNotice.starts_at,
                     SiteNotice.ends_at)

@@ -13,7 +13,7 @@ from catalogue.access import can_see_agency_upkeep, is_admin
 from catalogue.feedback import feedback_of_agency
 from catalogue.links import broken_links
 from catalogue.models import Agency
-from catalogue.notices import NoticeError, notices, save_notice
+from catalogue.notices import NoticeError, forget_notices, notices, save_notice
 from catalogue.text import sort_key
 from catalogue.upkeep import services_due_for_review
 from catalogue.vocabulary import VIETNAM_TZ
@@ -91,6 +91,7 @@ def notices_page():
             form.message.errors = [str(exc)]
             return render_template("manage/notices.html", form=form, notices=notices(db.session)), 422
         db.session.commit()
+        forget_notices()  # shown from this process's next page on, not in up to 30 s
         flash("Đã lưu thông báo tạm dừng.", "success")
         return redirect(url_for("manage.notices_page")), 303
     return render_template("manage/notices.html", form=form, notices=notices(db.session))
