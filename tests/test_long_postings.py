@@ -89,3 +89,58 @@ def test_a_damaged_file_gets_the_index_rebuilt_and_the_search_answered(built, ap
     _fresh_engines()
     assert _codes("khai sinh")[:2] == ["1.000000", "1.000006"]
     assert IndexHome.at(app.config["SEARCH_INDEX_DIR"]).current() != built
+
+
+def test_the_segments_of_a_parallel_build_never_keep_every_list(app, make_service, monkeypatch):
+    """Each worker of a parallel build writes a share: if each kept every list, a worker
+    process serving the index would hold every small table (one per core)."""
+    from catalogue.search import build
+
+    monkeypatch.setattr(build, "PARALLEL_FROM", 1)
+    for number, name in enumerate(NAMES):
+        make_service(status="published", **service_data(code=f"1.00{number:04d}", name=name))
+    search.rebuild_index(db.session, procs=2)
+    _fresh_engines()
+    assert _codes("dang ky khai sinh")[0] == "1.000000"
+    leaves = search.engine_for().view.leaves
+    assert len(leaves) == 2 and all(not leaf.data.long.complete for leaf in leaves)
+
+
+def test_after_edits_every_long_postings_file_belongs_to_a_segment_of_the_index(built, app):
+    """A sync may let Whoosh merge the built segment away: its file goes with it."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    from catalogue.operations import Actor, change_status, find_service
+    from catalogue.search.state import INDEX_NAME
+
+    _codes("khai sinh")
+    # What a segment merged away by Whoosh leaves behind (a merge is Whoosh's choice).
+    orphan = built / f"MAIN_merged0away0{lp.SUFFIX}"
+    orphan.write_bytes(b"")
+    for code in ("1.000001", "1.000002", "1.000003"):
+        change_status(db.session, find_service(db.session, code), "archived", Actor("test"))
+        db.session.commit()
+        _codes("dang ky")  # each search applies the change log: a new segment, maybe a merge
+    directory = IndexHome.at(app.config["SEARCH_INDEX_DIR"]).current()
+    segments = {s.segment_id() for s in TOC.read(FileStorage(str(directory)), INDEX_NAME).segments}
+    files = {p.name[: -len(lp.SUFFIX)] for p in directory.glob(f"*{lp.SUFFIX}")}
+    assert files <= segments and not orphan.exists()
+    assert files  # the built segment's own file stays
+    assert _codes("dang ky khai sinh")[0] == "1.000000"
+
+
+def test_cards_kept_give_way_to_a_newer_stamp_and_to_time_never_to_an_older_stamp(
+        built, monkeypatch):
+    """catalogue/search/cards.py: a request that read the stamp before a change must not
+    push out the cards read since; and no card outlives KEEP_SECONDS."""
+    from catalogue.search import cards
+
+    old, new = (5, 0), (6, 0)
+    assert cards.read_cards(db.session, [1], new, catalogue_size=7)[1].code == "1.000000"
+    kept = cards._kept[str(db.session.get_bind().url)]
+    assert cards.read_cards(db.session, [1], old, catalogue_size=7)[1].code == "1.000000"
+    assert cards._kept[str(db.session.get_bind().url)] is kept  # the newer entry stays
+    monkeypatch.setattr(cards, "KEEP_SECONDS", 0.0)
+    cards.read_cards(db.session, [1], new, catalogue_size=7)
+    assert cards._kept[str(db.session.get_bind().url)] is not kept  # grown old: read anew
