@@ -23,10 +23,14 @@ def built(app, make_service, monkeypatch):
     """Seven published services, indexed afresh with every list of two or more postings
     kept as "long" (a real catalogue needs 256)."""
     monkeypatch.setattr(lp, "LONG_FROM", 2)
-    for number, name in enumerate(NAMES):
-        make_service(status="published", **service_data(code=f"1.00{number:04d}", name=name))
+    _publish_all(make_service)
     search.rebuild_index(db.session, procs=1)
     return IndexHome.at(app.config["SEARCH_INDEX_DIR"]).current()
+
+
+def _publish_all(make_service) -> None:
+    for number, name in enumerate(NAMES):
+        make_service(status="published", **service_data(code=f"1.00{number:04d}", name=name))
 
 
 def _codes(q: str) -> list[str]:
@@ -63,8 +67,7 @@ def test_a_big_segment_keeps_only_its_long_lists_and_asks_whoosh_for_the_rest(
         app, make_service, monkeypatch):
     monkeypatch.setattr(lp, "COMPLETE_UP_TO", 3)
     monkeypatch.setattr(lp, "LONG_FROM", 3)
-    for number, name in enumerate(NAMES):
-        make_service(status="published", **service_data(code=f"1.00{number:04d}", name=name))
+    _publish_all(make_service)
     search.rebuild_index(db.session, procs=1)
     _fresh_engines()
     assert _codes("dang ky khai sinh")[0] == "1.000000"
@@ -97,8 +100,7 @@ def test_the_segments_of_a_parallel_build_never_keep_every_list(app, make_servic
     from catalogue.search import build
 
     monkeypatch.setattr(build, "PARALLEL_FROM", 1)
-    for number, name in enumerate(NAMES):
-        make_service(status="published", **service_data(code=f"1.00{number:04d}", name=name))
+    _publish_all(make_service)
     search.rebuild_index(db.session, procs=2)
     _fresh_engines()
     assert _codes("dang ky khai sinh")[0] == "1.000000"
