@@ -160,13 +160,6 @@ def close_engines() -> None:
 atexit.register(close_engines)
 
 
-def _codes(session: Session, need_codes: set[str] = frozenset(), need_ids: set[int] = frozenset(),
-           ) -> tuple[dict[int, str], dict[int, str]]:
-    """Codes of agencies and fields by id (catalogue/reference.py keeps them)."""
-    reference = read_reference(session, need_codes=need_codes, need_ids=need_ids)
-    return reference.agency_codes, reference.field_codes
-
-
 def _filter_values(query: SearchQuery, agencies: dict[int, str], fields: dict[int, str]) -> dict[str, int]:
     """Filters as the index stores them; an unknown value matches nothing (-1)."""
     values: dict[str, int] = {}
@@ -205,7 +198,9 @@ def search_services(session: Session, query: SearchQuery, *,
     engine = engine_for(index_dir)
     parsed = parse_query(query.q)
     wanted = {v for k, v in query.filters().items() if k in ("agency", "field")}
-    agencies, fields = _codes(session, need_codes=wanted)
+    # Codes by id, as of this stamp (catalogue/reference.py): a rename shows at once.
+    reference = read_reference(session, stamp=stamp, need_codes=wanted)
+    agencies, fields = reference.agency_codes, reference.field_codes
     page, per_page = max(int(query.page), 1), max(int(query.per_page), 1)
     start = (page - 1) * per_page
     outcome = engine.search(session.get_bind(), parsed, _filter_values(query, agencies, fields),
@@ -217,7 +212,8 @@ def search_services(session: Session, query: SearchQuery, *,
             for sid in outcome.sids if sid in services]
     seen = set(outcome.facets.get("agency", {})) | set(outcome.facets.get("field", {}))
     if not seen <= (set(agencies) | set(fields)):
-        agencies, fields = _codes(session, need_ids=seen)
+        reference = read_reference(session, stamp=stamp, need_ids=seen)
+        agencies, fields = reference.agency_codes, reference.field_codes
     names = {"agency": agencies, "field": fields}
     facets = {
         "life_event" if name == "life_events" else name:

@@ -49,13 +49,12 @@ class ServiceCard:
     online_url: str | None
     online_kind: str
     published_at: datetime | None
-    updated_at: datetime
 
 
 _COLUMNS = (Service.id, Service.code, Service.name, Service.level, Agency.code, Agency.name,
             Field.code, Field.name, Service.tier, Service.audience, Service.summary,
             Service.processing_days, Service.online_url, Service.online_kind,
-            Service.published_at, Service.updated_at)
+            Service.published_at)
 
 
 # Built once: making a SELECT of sixteen columns anew cost more than running it.
@@ -135,7 +134,7 @@ def _read(session: Session, statement: Select, params: dict[str, object]) -> dic
     rows = session.connection().execute(statement, params).all()
     return {
         sid: ServiceCard(sid, code, name, level, Ref(a_code, a_name), Ref(f_code, f_name), tier,
-                         audience, summary or "", days, url, kind, published, updated)
+                         audience, summary or "", days, url, kind, published)
         for (sid, code, name, level, a_code, a_name, f_code, f_name, tier, audience, summary,
-             days, url, kind, published, updated) in rows
+             days, url, kind, published) in rows
     }
